@@ -1,0 +1,20 @@
+import { fileURLToPath } from 'node:url';
+import type { SourceLocation } from './types.ts';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+/**
+ * The first stack frame outside dagbox's own DAG module: where the user called `new Dag`,
+ * `dag.task` or `a.to(b)`. tsx installs source maps, so lines are those of the .ts file.
+ */
+export function callerLocation(): SourceLocation | undefined {
+  const stack = new Error().stack?.split('\n').slice(1) ?? [];
+  for (const frame of stack) {
+    const m = /\(?((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?\s*$/.exec(frame);
+    if (!m) continue;
+    const file = m[1]!.startsWith('file://') ? fileURLToPath(m[1]!) : m[1]!;
+    if (file.startsWith(here)) continue;
+    return { file, line: Number(m[2]), column: Number(m[3]) };
+  }
+  return undefined;
+}

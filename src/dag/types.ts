@@ -1,0 +1,190 @@
+import type { Connection } from '../config/connection.ts';
+
+/** When a task runs, given the states of its upstream tasks (Airflow's trigger rules). */
+export type TriggerRule = 'all_success' | 'all_done' | 'one_failed' | 'none_failed';
+
+/** Task instance states, with Airflow's names. */
+export type TaskState =
+  | 'none'
+  | 'scheduled'
+  | 'queued'
+  | 'running'
+  | 'success'
+  | 'failed'
+  | 'up_for_retry'
+  | 'upstream_failed'
+  | 'skipped';
+
+/** DAG run states. `interrupted` marks a run whose process died while it was running. */
+export type DagRunState = 'queued' | 'running' | 'success' | 'failed' | 'interrupted';
+
+/** A duration: milliseconds, or a string such as `'30s'`, `'5m'`, `'1h'`, `'2d'`. */
+export type Duration = number | string;
+
+/** Called on task failure, success or retry with the task's context and, on failure or retry, the error. */
+export type TaskCallback = (ctx: TaskContext, error?: unknown) => void | Promise<void>;
+
+/** Arguments every task takes, settable per DAG in `defaultArgs` and overridden per task. */
+export interface TaskArgs {
+  /** How many times a failed task is tried again (default 0). */
+  retries?: number;
+  /** Wait between tries, on the run's clock (virtual in simulations). Default 5 minutes, as Airflow. */
+  retryDelay?: Duration;
+  /** A try that takes longer than this fails with a timeout error. */
+  executionTimeout?: Duration;
+  /** Trigger rule, default `all_success`. */
+  triggerRule?: TriggerRule;
+  /** Run only when this task succeeded (or was skipped) in the previous DAG run. */
+  dependsOnPast?: boolean;
+  onFailure?: TaskCallback;
+  onSuccess?: TaskCallback;
+  onRetry?: TaskCallback;
+  owner?: string;
+}
+
+/** A table or S3 prefix a DAG or task reads or writes, for lineage: `'raw_data.nps'`, `'s3://bucket/prefix/'`. */
+export type Dataset = string;
+
+/** Options of `new Dag(...)`: every Airflow DAG argument dagbox understands, in camelCase. */
+export interface DagOptions {
+  /** dag_id: letters, digits, `_`, `-` and `.`. */
+  id: string;
+  /** A cron expression, a preset (`@once @hourly @daily @weekly @monthly @yearly`), or `null`/`'none'` for manual runs only. */
+  schedule: string | null;
+  /** First data interval starts here. A date (`'2021-02-05'`), an ISO timestamp, or a Date. Read in `timezone`. */
+  startDate: string | Date;
+  /** No interval starts at or after this. */
+  endDate?: string | Date;
+  /** IANA time zone the schedule is read in. Default `UTC`. */
+  timezone?: string;
+  /** Run every missed interval since startDate (true, Airflow's default) or only the latest one. */
+  catchup?: boolean;
+  /** Upper bound on concurrent runs of this DAG. Default 1, safe for incremental loads. */
+  maxActiveRuns?: number;
+  /** Upper bound on concurrently running tasks within one run. Default 16. */
+  maxActiveTasks?: number;
+  defaultArgs?: TaskArgs;
+  /** Values visible to templates as `{{ params.X }}` and to tasks as `ctx.params`. */
+  params?: Record<string, unknown>;
+  owner?: string;
+  description?: string;
+  tags?: string[];
+  /** Tables and S3 prefixes the DAG reads. */
+  inputs?: Dataset[];
+  /** Tables and S3 prefixes the DAG writes. */
+  outputs?: Dataset[];
+}
+
+/** The data interval of one DAG run: `[start, end)`; the logical date is `start`. */
+export interface DataInterval {
+  start: Date;
+  end: Date;
+}
+
+/** XCom: small values passed between tasks of one DAG run. */
+export interface XCom {
+  /** Push a value under a key for this task. */
+  push(key: string, value: unknown): void;
+  /**
+   * Pull a value: by default the `return_value` of the given task.
+   * With an array of task ids, returns an array of values in the same order.
+   */
+  pull(taskIds: string | string[], key?: string): unknown;
+}
+
+/** Read-only access to Variables (`Variable.get`). */
+export interface Variables {
+  /** The variable's value; JSON values come parsed. Throws a clear error when missing and no fallback is given. */
+  get<T = unknown>(key: string, fallback?: T): T;
+  has(key: string): boolean;
+}
+
+/** Access to Connections by id (`BaseHook.get_connection`). */
+export interface Connections {
+  /** The connection; throws an error naming the id and how to define it when missing. */
+  get(connId: string): Connection;
+  has(connId: string): boolean;
+}
+
+/** A task log; every line is masked for secrets before it is written anywhere. */
+export interface TaskLog {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/**
+ * What a task receives when it runs: Airflow's template context, in camelCase.
+ *
+ * ```ts
+ * d.task('extract', async (ctx) => {
+ *   ctx.log.info(`loading ${ctx.ds}`);
+ *   return ctx.xcom.pull('previous');
+ * });
+ * ```
+ */
+export interface TaskContext {
+  dagId: string;
+  taskId: string;
+  runId: string;
+  /** 1 on the first try, 2 on the first retry, ... */
+  tryNumber: number;
+  /** Start of the data interval (Airflow's execution_date). */
+  logicalDate: Date;
+  dataIntervalStart: Date;
+  dataIntervalEnd: Date;
+  /** Logical date as `YYYY-MM-DD`, in UTC as in Airflow (whose context dates are UTC). */
+  ds: string;
+  /** Logical date as `YYYYMMDD`. */
+  dsNodash: string;
+  /** Logical date as an ISO 8601 timestamp with offset. */
+  ts: string;
+  /** ds of the previous scheduled interval, if the schedule has one. */
+  prevDs: string | null;
+  /** ds of the next scheduled interval, if the schedule has one. */
+  nextDs: string | null;
+  params: Record<string, unknown>;
+  xcom: XCom;
+  variables: Variables;
+  connections: Connections;
+  log: TaskLog;
+  /** Render a template string with this run's values (`{{ ds }}`, `{{ params.x }}`, ...). */
+  render(template: string): string;
+  /** Aborted when the task times out; pass it to long operations. */
+  signal: AbortSignal;
+  /** Service hooks and other values added by the session running the task (issue: services). */
+  [hook: string]: unknown;
+}
+
+/** A task body written as a plain async function. Its return value is pushed to XCom as `return_value`. */
+export type TaskFunction = (ctx: TaskContext) => unknown | Promise<unknown>;
+
+/**
+ * An operator: a reusable task body with declared, templated arguments (Airflow's BaseOperator).
+ * The executor renders every field named in `templateFields` (strings, and strings inside arrays
+ * and plain objects) before calling `execute` with the rendered arguments.
+ *
+ * ```ts
+ * const sql = (args: { conn: string; sql: string }): Operator<typeof args> => ({
+ *   kind: 'sql', args, templateFields: ['sql'],
+ *   execute: async (ctx, a) => runSql(ctx.connections.get(a.conn), a.sql),
+ * });
+ * ```
+ */
+export interface Operator<A extends object = Record<string, unknown>> {
+  /** The operator's name, shown by `dagbox tasks list` (e.g. `sqlToS3`). */
+  readonly kind: string;
+  readonly args: A;
+  readonly templateFields: readonly (keyof A & string)[];
+  /** Tables and S3 prefixes it reads and writes, for lineage and verification. */
+  readonly inputs?: Dataset[];
+  readonly outputs?: Dataset[];
+  execute(ctx: TaskContext, args: A): unknown | Promise<unknown>;
+}
+
+/** Where a DAG or task was declared, for error messages. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column?: number;
+}
