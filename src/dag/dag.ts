@@ -7,9 +7,10 @@ import type {
 } from './types.ts';
 import { callerLocation } from './location.ts';
 
-/** Anything a dependency can point at: a task, a group (its roots or leaves), or a list of them. */
+/** Anything a dependency can point at: a task, a group (its roots or leaves), a task or group id, or a list of them. */
 export type Node = Task | TaskGroup;
-export type NodeLike = Node | readonly NodeLike[];
+export type NodeLike = Node | string | readonly NodeLike[];
+type NodeRef = Node | string;
 
 /** Methods shared by tasks and groups to declare dependencies, Airflow's `>>`, `<<`, set_downstream. */
 abstract class Dependable {
@@ -62,7 +63,8 @@ export class Task extends Dependable {
 
   /** The operator, or undefined for a plain-function task. */
   get operator(): Operator<object> | undefined {
-    return typeof this.body === 'function' ? undefined : this.body;
+    const body = this.body as Partial<Operator<object>> | null;
+    return typeof body === 'object' && body !== null && typeof body.execute === 'function' ? (body as Operator<object>) : undefined;
   }
 
   /** `'python'` for a function task, else the operator's kind. */
@@ -102,10 +104,17 @@ export class TaskGroup extends Dependable {
   }
 }
 
+const DAG_BRAND = Symbol.for('dagbox.dag');
+
+/** True for a Dag made by any loaded copy of dagbox (`instanceof` fails across module instances). */
+export function isDag(value: unknown): value is Dag {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[DAG_BRAND] === true;
+}
+
 /** An edge as declared between nodes; resolved to task ids when the DAG is finalised. */
-interface DeclaredEdge {
-  from: Node;
-  to: Node;
+export interface DeclaredEdge {
+  from: NodeRef;
+  to: NodeRef;
   location: SourceLocation | undefined;
 }
 
@@ -123,6 +132,8 @@ interface DeclaredEdge {
  * ```
  */
 export class Dag {
+  /** Brand checked by `isDag`: a DAG file may load its own copy of this module (tsx namespaces). */
+  readonly [DAG_BRAND] = true;
   readonly id: string;
   readonly options: Readonly<DagOptions>;
   /** Tasks by full id, in declaration order. */
@@ -132,7 +143,7 @@ export class Dag {
   readonly buildErrors: { message: string; location: SourceLocation | undefined }[] = [];
   private readonly groups = new Map<string, TaskGroup>();
   private readonly edges: DeclaredEdge[] = [];
-  private finalised = false;
+  private unresolved: DeclaredEdge[] | undefined;
 
   constructor(options: DagOptions) {
     this.options = Object.freeze({ ...options });
@@ -181,8 +192,8 @@ export class Dag {
     return group;
   }
 
-  /** @internal Records edges; a node from another DAG is reported at validation. */
-  addEdges(from: Node[], to: Node[]): void {
+  /** @internal Records edges; unknown ids and nodes of another DAG are reported at validation. */
+  addEdges(from: NodeRef[], to: NodeRef[]): void {
     const location = callerLocation();
     for (const f of from) for (const t of to) this.edges.push({ from: f, to: t, location });
   }
@@ -192,31 +203,54 @@ export class Dag {
     return this.edges;
   }
 
+  /** A task or group by full id. */
+  node(id: string): Node | undefined {
+    return this.tasks.get(id) ?? this.groups.get(id);
+  }
+
+  /** Every task and group id, for "did you mean" suggestions. */
+  nodeIds(): string[] {
+    return [...this.tasks.keys(), ...this.groups.keys()];
+  }
+
   /**
-   * Resolve group edges to task edges and fill each task's upstream/downstream sets.
-   * Idempotent. Validation (src/dag/validate.ts) calls it before checking the graph.
+   * Resolve declared edges (ids, groups) to task edges and fill each task's upstream/downstream
+   * sets. Returns the edges that could not be resolved, for validation to report. Idempotent.
    */
-  finalise(): void {
-    if (this.finalised) return;
-    this.finalised = true;
-    for (const { from, to } of this.edges) {
-      for (const f of leaves(from, this.edges)) {
-        for (const t of roots(to, this.edges)) {
+  finalise(): DeclaredEdge[] {
+    if (this.unresolved) return this.unresolved;
+    this.unresolved = [];
+    const resolved: { from: Node; to: Node }[] = [];
+    for (const edge of this.edges) {
+      const from = this.resolve(edge.from);
+      const to = this.resolve(edge.to);
+      if (from && to) resolved.push({ from, to });
+      else this.unresolved.push(edge);
+    }
+    for (const { from, to } of resolved) {
+      for (const f of leaves(from, resolved)) {
+        for (const t of roots(to, resolved)) {
           this.tasks.get(f.id)?.downstream.add(t.id);
           this.tasks.get(t.id)?.upstream.add(f.id);
         }
       }
     }
+    return this.unresolved;
+  }
+
+  private resolve(ref: NodeRef): Node | undefined {
+    if (typeof ref === 'string') return this.node(ref);
+    return ref.dag === this ? ref : undefined;
   }
 }
 
-function flatten(nodes: NodeLike | readonly NodeLike[]): Node[] {
+function flatten(nodes: NodeLike | readonly NodeLike[]): NodeRef[] {
   if (Array.isArray(nodes)) return (nodes as readonly NodeLike[]).flatMap((n) => flatten(n));
-  return [nodes as Node];
+  return [nodes as NodeRef];
 }
 
 /** Tasks of a group with no upstream edge from inside the group. */
-function roots(node: Node, edges: readonly DeclaredEdge[]): Task[] {
+function roots(node: Node, edges: readonly { from: Node; to: Node }[]): Task[] {
   if (node instanceof Task) return [node];
   const members = new Set(node.tasks());
   const hasInnerUpstream = new Set<Task>();
@@ -229,7 +263,7 @@ function roots(node: Node, edges: readonly DeclaredEdge[]): Task[] {
 }
 
 /** Tasks of a group with no downstream edge to inside the group. */
-function leaves(node: Node, edges: readonly DeclaredEdge[]): Task[] {
+function leaves(node: Node, edges: readonly { from: Node; to: Node }[]): Task[] {
   if (node instanceof Task) return [node];
   const members = new Set(node.tasks());
   const hasInnerDownstream = new Set<Task>();
@@ -262,7 +296,8 @@ export function chain(...nodes: NodeLike[]): void {
   for (let i = 0; i + 1 < nodes.length; i++) {
     const from = flatten(nodes[i]!);
     const to = flatten(nodes[i + 1]!);
-    if (from.length === 0 || to.length === 0) continue;
-    from[0]!.dag.addEdges(from, to);
+    const owner = [...from, ...to].find((n): n is Node => typeof n !== 'string');
+    if (!owner) throw new Error('chain() needs at least one task or group object to know its DAG; got only ids');
+    owner.dag.addEdges(from, to);
   }
 }

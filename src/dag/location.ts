@@ -8,7 +8,7 @@ const here = fileURLToPath(new URL('.', import.meta.url));
  * `dag.task` or `a.to(b)`. tsx installs source maps, so lines are those of the .ts file.
  */
 export function callerLocation(): SourceLocation | undefined {
-  const stack = new Error().stack?.split('\n').slice(1) ?? [];
+  const stack = mappedStack(new Error()).split('\n').slice(1);
   for (const frame of stack) {
     const m = /\(?((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?\s*$/.exec(frame);
     if (!m) continue;
@@ -17,4 +17,22 @@ export function callerLocation(): SourceLocation | undefined {
     return { file, line: Number(m[2]), column: Number(m[3]) };
   }
   return undefined;
+}
+
+/**
+ * The error's stack with TypeScript lines. tsx inlines source maps, which Node applies only with
+ * its own stack formatter: test runners (vitest) install an Error.prepareStackTrace of their
+ * own, so it is set aside while the stack is first read.
+ */
+export function mappedStack(error: Error): string {
+  const saved = Error.prepareStackTrace;
+  const enabled = process.sourceMapsEnabled;
+  Error.prepareStackTrace = undefined;
+  process.setSourceMapsEnabled(true);
+  try {
+    return error.stack ?? '';
+  } finally {
+    Error.prepareStackTrace = saved;
+    process.setSourceMapsEnabled(enabled);
+  }
 }

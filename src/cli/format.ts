@@ -1,0 +1,102 @@
+import pc from 'picocolors';
+import type { Dag } from '../dag/dag.ts';
+import type { DataInterval, TaskState } from '../dag/types.ts';
+import type { DagRunResult } from '../run/index.ts';
+
+const STATE_COLOR: Record<string, (s: string) => string> = {
+  success: pc.green,
+  failed: pc.red,
+  upstream_failed: pc.yellow,
+  up_for_retry: pc.yellow,
+  skipped: pc.magenta,
+  running: pc.cyan,
+  interrupted: pc.red,
+};
+
+const STATE_MARK: Partial<Record<TaskState, string>> = {
+  success: '✔',
+  failed: '✘',
+  upstream_failed: '⇡✘',
+  skipped: '⤼',
+  up_for_retry: '↻',
+};
+
+/** A state word in its color. */
+export function state(s: string): string {
+  return (STATE_COLOR[s] ?? pc.dim)(s);
+}
+
+/** `2021-02-05T00:00:00Z` without a zero time part: `2021-02-05`. */
+export function shortDate(d: Date): string {
+  const iso = d.toISOString();
+  return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso.replace('.000Z', 'Z');
+}
+
+export function formatInterval(i: DataInterval): string {
+  return `[${shortDate(i.start)}, ${shortDate(i.end)})`;
+}
+
+export function ms(value: number): string {
+  return value < 1000 ? `${Math.round(value)}ms` : `${(value / 1000).toFixed(value < 10_000 ? 2 : 1)}s`;
+}
+
+/**
+ * One colored line per DAG run: the interval, the run state, and each task's mark and duration.
+ * `example_linear 2021-02-05 success  extract ✔ 2ms · transform ✔ 1ms · load ✔ 0ms  (4ms)`
+ */
+export function runLine(run: DagRunResult): string {
+  const tasks = run.tasks
+    .map((t) => {
+      const mark = STATE_MARK[t.state] ?? t.state;
+      const tries = t.tryNumber > 1 ? pc.dim(` try ${t.tryNumber}`) : '';
+      return `${t.taskId} ${(STATE_COLOR[t.state] ?? pc.dim)(mark)}${t.startedAt ? pc.dim(` ${ms(t.durationMs)}`) : ''}${tries}`;
+    })
+    .join(pc.dim(' · '));
+  return `${pc.bold(run.dagId)} ${shortDate(run.interval.start)} ${state(run.state)}  ${tasks}  ${pc.dim(`(${ms(run.durationMs)})`)}`;
+}
+
+/** The failed tasks of a run with their errors and last log lines, for the reader to act on. */
+export function failureDetails(run: DagRunResult): string[] {
+  const lines: string[] = [];
+  if (run.error) lines.push(`  ${pc.red('run error')}: ${run.error}`);
+  for (const t of run.tasks) {
+    if (t.state !== 'failed') continue;
+    lines.push(`  ${pc.red(t.taskId)} failed after ${t.tryNumber} ${t.tryNumber === 1 ? 'try' : 'tries'}: ${t.error ?? 'no error message'}`);
+    for (const l of t.log.slice(-5)) lines.push(pc.dim(`    | ${l}`));
+  }
+  return lines;
+}
+
+/** Progress of a long job: `[12/30] 40% · 1.2s elapsed · ETA 1.8s`. */
+export function progressLine(done: number, total: number, elapsedMs: number): string {
+  const pct = total === 0 ? 100 : Math.floor((done / total) * 100);
+  const eta = done === 0 ? '?' : ms((elapsedMs / done) * (total - done));
+  return `[${done}/${total}] ${pct}% · ${ms(elapsedMs)} elapsed · ETA ${eta}`;
+}
+
+/** Tasks grouped by depth (longest path from a root), in declaration order within a level. */
+export function levels(dag: Dag): string[][] {
+  const depth = new Map<string, number>();
+  const visit = (id: string): number => {
+    const known = depth.get(id);
+    if (known !== undefined) return known;
+    const up = [...dag.tasks.get(id)!.upstream];
+    const d = up.length === 0 ? 0 : Math.max(...up.map(visit)) + 1;
+    depth.set(id, d);
+    return d;
+  };
+  const out: string[][] = [];
+  for (const id of dag.tasks.keys()) (out[visit(id)] ??= []).push(id);
+  return out;
+}
+
+/** A text picture of the DAG: one row per level, then every edge as `a >> b`. */
+export function dagGraph(dag: Dag): string[] {
+  const lines: string[] = [];
+  levels(dag).forEach((ids, i) => lines.push(`${pc.dim(`${i}`.padStart(2))}  ${ids.join('   ')}`));
+  lines.push('');
+  for (const t of dag.tasks.values()) {
+    if (t.downstream.size > 0) lines.push(`    ${t.id} >> ${[...t.downstream].join(', ')}`);
+  }
+  return lines;
+}

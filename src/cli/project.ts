@@ -1,0 +1,91 @@
+import { resolve } from 'node:path';
+import { loadConfig, type DagboxConfig } from '../config/config.ts';
+import { createConnections } from '../config/connections.ts';
+import { createVariables } from '../config/variables.ts';
+import type { Dag } from '../dag/dag.ts';
+import { didYouMean } from '../dag/validate.ts';
+import { formatLoadError, loadDags, type DagBag } from '../dag/loader.ts';
+import type { DataInterval } from '../dag/types.ts';
+import { maskerFor, RunStore, VirtualClock, type RunEnvironment, type RunEvent } from '../run/index.ts';
+import { parseDate, type ScheduleSpec } from '../schedule/index.ts';
+
+/** A failure the CLI reports as one sentence and exit code, without a stack trace. */
+export class UserError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+  }
+}
+
+/** Everything a command needs: the config, the loaded DAGs and a run environment, built once per command. */
+export interface Project {
+  cwd: string;
+  config: DagboxConfig;
+  bag: DagBag;
+  stateDir: string;
+  env(options?: { clockStart?: Date; record?: boolean; onEvent?: (e: RunEvent) => void }): Promise<RunEnvironment>;
+  /** The DAG with this id, or a UserError that lists the load error or suggests the nearest id. */
+  dag(id: string): Dag;
+}
+
+/** Load config and DAGs of the project in `cwd`. */
+export async function openProject(cwd: string, opts: { dags?: string } = {}): Promise<Project> {
+  const { config } = await loadConfig(cwd);
+  const dagsDir = resolve(cwd, opts.dags ?? config.dags ?? 'dags');
+  const stateDir = resolve(cwd, config.stateDir ?? '.dagbox');
+  const bag = await loadDags(dagsDir);
+  const variables = createVariables(config.variables ?? {});
+  const connections = createConnections(config.connections ?? {});
+  let store: RunStore | undefined;
+  return {
+    cwd,
+    config,
+    bag,
+    stateDir,
+    async env({ clockStart = new Date(), record = true, onEvent } = {}) {
+      if (record) store ??= await RunStore.open(stateDir);
+      return {
+        variables,
+        connections,
+        masker: maskerFor(variables, connections),
+        clock: new VirtualClock(clockStart),
+        store: record ? store : undefined,
+        onEvent,
+      };
+    },
+    dag(id) {
+      const found = bag.dags.find((d) => d.dag.id === id);
+      if (found) return found.dag;
+      const broken = bag.errors.filter((e) => e.dagId === id);
+      if (broken.length > 0) {
+        throw new UserError(`DAG "${id}" did not load:\n${broken.map((e) => `  ${formatLoadError(e)}`).join('\n')}`);
+      }
+      const fileErrors = bag.errors.filter((e) => !e.dagId);
+      const hint = fileErrors.length > 0 ? `\n${fileErrors.length} DAG file(s) failed to load and may define it:\n${fileErrors.map((e) => `  ${formatLoadError(e)}`).join('\n')}` : '';
+      throw new UserError(`no DAG "${id}" in ${dagsDir}${didYouMean(id, bag.dags.map((d) => d.dag.id))}; \`dagbox dags list\` shows them${hint}`);
+    },
+  };
+}
+
+/** The schedule inputs of a DAG, parsed. */
+export function scheduleSpec(dag: Dag): ScheduleSpec {
+  const o = dag.options;
+  const timezone = o.timezone ?? 'UTC';
+  return {
+    schedule: o.schedule ?? null,
+    startDate: parseDate(o.startDate, timezone),
+    endDate: o.endDate !== undefined ? parseDate(o.endDate, timezone) : null,
+    timezone,
+    catchup: o.catchup ?? true,
+  };
+}
+
+/** Parse a date given on the command line, in the DAG's time zone; a bad one is a UserError. */
+export function cliDate(value: string, dag: Dag, what: string): Date {
+  try {
+    return parseDate(value, dag.options.timezone ?? 'UTC');
+  } catch (error) {
+    throw new UserError(`${what} "${value}" is not a date: ${(error as Error).message} (use e.g. 2021-02-05 or 2021-02-05T02:00:00+09:00)`, 2);
+  }
+}
+
+export type { DataInterval };

@@ -1,0 +1,93 @@
+import type { Command } from 'commander';
+import pc from 'picocolors';
+import type { Dag } from '../dag/dag.ts';
+import { renderTaskFields, testTask } from '../run/index.ts';
+import { didYouMean } from '../dag/validate.ts';
+import { intervalAt } from '../schedule/index.ts';
+import { formatInterval, levels, ms, shortDate, state as stateWord } from './format.ts';
+import { globals, jsonOption, type Io } from './main.ts';
+import { cliDate, openProject, scheduleSpec, UserError } from './project.ts';
+
+/** `dagbox tasks list|render|test`. */
+export function registerTaskCommands(tasks: Command, io: Io, state: { exitCode: number }): void {
+  tasks
+    .command('list')
+    .description('List the tasks of a DAG in run order, with their kind and upstream tasks')
+    .argument('<dag>', 'dag id')
+    .addOption(jsonOption())
+    .action(async (dagId: string, _opts, cmd: Command) => {
+      const g = globals(cmd);
+      const dag = (await openProject(g.cwd, g)).dag(dagId);
+      const ordered = levels(dag).flat().map((id) => dag.tasks.get(id)!);
+      if (g.json) {
+        io.out(JSON.stringify(ordered.map((t) => ({ taskId: t.id, kind: t.kind, upstream: [...t.upstream], triggerRule: t.args.triggerRule ?? 'all_success' })), null, 2));
+        return;
+      }
+      const width = Math.max(...ordered.map((t) => t.id.length));
+      for (const t of ordered) {
+        const up = t.upstream.size > 0 ? pc.dim(` <- ${[...t.upstream].join(', ')}`) : '';
+        const rule = t.args.triggerRule && t.args.triggerRule !== 'all_success' ? pc.dim(` [${t.args.triggerRule}]`) : '';
+        io.out(`${t.id.padEnd(width)}  ${pc.cyan(t.kind)}${rule}${up}`);
+      }
+    });
+
+  tasks
+    .command('render')
+    .description("Render a task's templated fields for the interval at DATE, without running anything")
+    .argument('<dag>', 'dag id')
+    .argument('<task>', 'task id')
+    .argument('<date>', 'logical date, e.g. 2021-02-05')
+    .addOption(jsonOption())
+    .action(async (dagId: string, taskId: string, date: string, _opts, cmd: Command) => {
+      const g = globals(cmd);
+      const project = await openProject(g.cwd, g);
+      const dag = project.dag(dagId);
+      requireTask(dag, taskId);
+      const interval = intervalAt(scheduleSpec(dag), cliDate(date, dag, 'DATE'));
+      const env = await project.env({ record: false });
+      const fields = renderTaskFields(dag, taskId, interval, env.variables);
+      if (g.json) {
+        io.out(JSON.stringify({ dagId, taskId, interval: formatInterval(interval), fields }, null, 2));
+        return;
+      }
+      io.out(`${pc.bold(`${dagId}.${taskId}`)} for logical date ${shortDate(interval.start)} ${pc.dim(formatInterval(interval))}`);
+      const entries = Object.entries(fields);
+      if (entries.length === 0) io.out(pc.dim('  (a function task: it has no templated fields; ctx.render() renders at run time)'));
+      for (const [field, value] of entries) {
+        io.out(`${pc.cyan(`# ${field}`)}\n${typeof value === 'string' ? value : JSON.stringify(value, null, 2)}`);
+      }
+    });
+
+  tasks
+    .command('test')
+    .description('Run one task for the interval at DATE: upstream tasks are not run, no state is recorded')
+    .argument('<dag>', 'dag id')
+    .argument('<task>', 'task id')
+    .argument('<date>', 'logical date, e.g. 2021-02-05')
+    .addOption(jsonOption())
+    .action(async (dagId: string, taskId: string, date: string, _opts, cmd: Command) => {
+      const g = globals(cmd);
+      const project = await openProject(g.cwd, g);
+      const dag = project.dag(dagId);
+      requireTask(dag, taskId);
+      const interval = intervalAt(scheduleSpec(dag), cliDate(date, dag, 'DATE'));
+      const env = await project.env({
+        clockStart: interval.end,
+        record: false,
+        onEvent: g.json ? undefined : (e) => e.type === 'log' && io.err(pc.dim(`[${e.taskId}] ${e.line}`)),
+      });
+      const result = await testTask(dag, taskId, interval, env);
+      if (g.json) io.out(JSON.stringify(result, null, 2));
+      else {
+        io.out(`${pc.bold(`${dagId}.${taskId}`)} ${shortDate(interval.start)} ${stateWord(result.state)} ${pc.dim(`try ${result.tryNumber} · ${ms(result.durationMs)}`)}`);
+        if (result.error) io.err(`  ${pc.red('error')}: ${result.error}`);
+      }
+      if (result.state !== 'success') state.exitCode = 1;
+    });
+}
+
+function requireTask(dag: Dag, taskId: string): void {
+  if (!dag.tasks.has(taskId)) {
+    throw new UserError(`DAG "${dag.id}" has no task "${taskId}"${didYouMean(taskId, dag.tasks.keys())}; \`dagbox tasks list ${dag.id}\` shows them`);
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * dagbox: write Airflow-style DAGs in TypeScript, run and verify them locally.
+ *
+ * ```ts
+ * import { Dag } from 'dagbox';
+ * const dag = new Dag({ id: 'hello', schedule: '@daily', startDate: '2021-02-05' });
+ * dag.task('say', (ctx) => ctx.log.info(`hello ${ctx.ds}`));
+ * export default dag;
+ * ```
+ */
+export { Dag, Task, TaskGroup, chain, isDag } from './dag/dag.ts';
+export type { Node, NodeLike } from './dag/dag.ts';
+export type * from './dag/types.ts';
+export { loadDags, loadDagFile, formatLoadError } from './dag/loader.ts';
+export type { DagBag, LoadedDag, DagLoadError } from './dag/loader.ts';
+export { defineConfig } from './config/config.ts';
+export type { DagboxConfig } from './config/config.ts';
+export { parseConnection } from './config/connection.ts';
+export type { Connection } from './config/connection.ts';

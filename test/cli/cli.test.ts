@@ -1,0 +1,173 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { dagbox, exampleProject } from '../helpers/cli.ts';
+
+const project = exampleProject({
+  'dags/zz_failing.ts': `import { Dag } from 'DAGBOX';
+const dag = new Dag({ id: 'always_fails', schedule: '@daily', startDate: '2021-02-05', defaultArgs: { retries: 1, retryDelay: '1h' } });
+dag.task('boom', () => { throw new Error('source table prod.nps is missing'); }).to(dag.task('after', () => {}));
+export default dag;
+`,
+});
+afterAll(() => project.remove());
+const run = (...args: string[]) => dagbox(args, { cwd: project.dir });
+
+describe('dagbox CLI (spawned on the example DAGs)', () => {
+  it('dags list shows every example DAG with its schedule and task count', async () => {
+    const r = await run('dags', 'list');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/example_linear\s+@daily\s+3\s+data-eng\s+dags\/example_linear\.ts/);
+    expect(r.stdout).toMatch(/example_fanout\s+0 2 \* \* \*\s+6\s/);
+    expect(r.stdout).toMatch(/example_retry\s+@hourly\s+2\s/);
+  });
+
+  it('dags list --json prints a document for scripts', async () => {
+    const r = await run('dags', 'list', '--json');
+    const doc = JSON.parse(r.stdout) as { dags: { dagId: string }[]; errors: unknown[] };
+    expect(doc.dags.map((d) => d.dagId).sort()).toEqual(['always_fails', 'example_fanout', 'example_linear', 'example_retry']);
+    expect(doc.errors).toEqual([]);
+  });
+
+  it('dags show draws the levels and edges of the fan-out DAG', async () => {
+    const r = await run('dags', 'show', 'example_fanout');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(' 0  start');
+    expect(r.stdout).toContain(' 1  per_region.count_seoul   per_region.count_busan   per_region.count_incheon');
+    expect(r.stdout).toContain(' 2  report');
+    expect(r.stdout).toContain('start >> per_region.count_seoul, per_region.count_busan, per_region.count_incheon');
+  });
+
+  it('tasks list prints tasks in run order with upstreams and trigger rules', async () => {
+    const r = await run('tasks', 'list', 'example_fanout');
+    expect(r.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0])).toEqual([
+      'start', 'per_region.count_seoul', 'per_region.count_busan', 'per_region.count_incheon', 'report', 'cleanup',
+    ]);
+    expect(r.stdout).toMatch(/cleanup\s+python \[all_done\] <- report/);
+  });
+
+  it('dags next lists the intervals due at a simulated time, catchup on', async () => {
+    const r = await run('dags', 'next', 'example_linear', '--now', '2021-02-08T12:00:00Z', '--json');
+    const doc = JSON.parse(r.stdout) as { intervals: { logicalDate: string }[] };
+    expect(doc.intervals.map((i) => i.logicalDate.slice(0, 10))).toEqual(['2021-02-05', '2021-02-06', '2021-02-07']);
+  });
+
+  it('dags next with catchup off gives only the latest complete interval', async () => {
+    const r = await run('dags', 'next', 'example_retry', '--now', '2021-02-06T10:30:00Z');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('1 interval(s) due (catchup off: only the latest)');
+    expect(r.stdout).toContain('data interval [2021-02-06T09:00:00Z, 2021-02-06T10:00:00Z)');
+  });
+
+  it('dags test runs one DAG run; the flaky task succeeds on its retry', async () => {
+    const r = await run('dags', 'test', 'example_retry', '2021-02-05T03:00:00Z', '--json');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as { state: string; tasks: { taskId: string; state: string; tryNumber: number; log: string[] }[] };
+    expect(doc.state).toBe('success');
+    const fetch = doc.tasks.find((t) => t.taskId === 'fetch')!;
+    expect(fetch).toMatchObject({ state: 'success', tryNumber: 2 });
+    expect(fetch.log.join('\n')).toContain('retrying fetch after: upstream API answered 503');
+  });
+
+  it('dags test of a failing DAG exits 1 and says which task failed and why', async () => {
+    const r = await run('dags', 'test', 'always_fails', '2021-02-05');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/always_fails 2021-02-05 failed/);
+    expect(r.stderr).toContain('boom failed after 2 tries: source table prod.nps is missing');
+  });
+
+  it('dags backfill runs [START, END) in order, prints the intervals, and records history', async () => {
+    const r = await run('dags', 'backfill', 'example_linear', '-s', '2021-02-05', '-e', '2021-02-08');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('example_linear: 3 interval(s) with logical date in [2021-02-05, 2021-02-08) (END excluded)');
+    expect(r.stdout).toContain('2021-02-05, 2021-02-06, 2021-02-07');
+    expect(r.stdout.match(/^example_linear 2021-02-0\d success/gm)).toHaveLength(3);
+    expect(r.stdout).toContain('3 succeeded, 0 failed');
+    expect(r.stderr).toMatch(/\[3\/3\] 100%/);
+    expect(readdirSync(join(project.dir, '.dagbox/runs/example_linear'))).toHaveLength(3);
+
+    const again = await run('dags', 'backfill', 'example_linear', '-s', '2021-02-05', '-e', '2021-02-09');
+    expect(again.stdout).toContain('1 interval(s)');
+    expect(again.stdout).toContain('3 skipped because they already ran');
+
+    const all = await run('dags', 'backfill', 'example_linear', '-s', '2021-02-05', '-e', '2021-02-07', '--reprocess', 'completed', '--run-backwards', '--json');
+    const doc = JSON.parse(all.stdout) as { runs: { interval: { logicalDate: string } }[] };
+    expect(doc.runs.map((x) => x.interval.logicalDate.slice(0, 10))).toEqual(['2021-02-06', '2021-02-05']);
+  });
+
+  it('dags backfill --dry-run runs nothing', async () => {
+    const r = await run('dags', 'backfill', 'example_fanout', '-s', '2021-03-01', '-e', '2021-03-03', '--dry-run');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('example_fanout: 2 interval(s)');
+    expect(r.stdout).not.toMatch(/success/);
+  });
+
+  it('dags backfill exits 1 when a run fails, and --reprocess failed re-runs failed intervals', async () => {
+    const r = await run('dags', 'backfill', 'always_fails', '-s', '2021-03-05', '-e', '2021-03-07');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('0 succeeded, 2 failed');
+    const skipped = await run('dags', 'backfill', 'always_fails', '-s', '2021-03-05', '-e', '2021-03-07');
+    expect(skipped.code).toBe(0);
+    expect(skipped.stdout).toContain('0 interval(s)');
+    expect(skipped.stdout).toContain('2 skipped because they already ran');
+    const again = await run('dags', 'backfill', 'always_fails', '-s', '2021-03-05', '-e', '2021-03-07', '--reprocess', 'failed');
+    expect(again.code).toBe(1);
+    expect(again.stdout).toContain('0 succeeded, 2 failed');
+  });
+
+  it('tasks test runs one task without its upstream and records nothing', async () => {
+    const r = await run('tasks', 'test', 'example_linear', 'extract', '2021-02-05');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/example_linear\.extract 2021-02-05 success/);
+    expect(r.stderr).toContain('[extract] extracted 6 records for 2021-02-05');
+  });
+
+  it('tasks render says a function task has no templated fields', async () => {
+    const r = await run('tasks', 'render', 'example_linear', 'load', '2021-02-05');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('has no templated fields');
+  });
+
+  it('an unknown DAG, task or date is a clear error with a suggestion and a non-zero exit', async () => {
+    const dag = await run('dags', 'test', 'example_linaer', '2021-02-05');
+    expect(dag.code).toBe(1);
+    expect(dag.stderr).toContain('no DAG "example_linaer"');
+    expect(dag.stderr).toContain('(did you mean "example_linear"?)');
+    const task = await run('tasks', 'test', 'example_linear', 'lod', '2021-02-05');
+    expect(task.stderr).toContain('DAG "example_linear" has no task "lod" (did you mean "load"?)');
+    const date = await run('dags', 'test', 'example_linear', 'yesterday');
+    expect(date.code).toBe(2);
+    expect(date.stderr).toContain('DATE "yesterday" is not a date');
+    const range = await run('dags', 'backfill', 'example_linear', '-s', '2021-02-08', '-e', '2021-02-05');
+    expect(range.code).toBe(2);
+    expect(range.stderr).toContain('must be after --start-date');
+  });
+
+  it('a broken DAG file makes dags list exit 1 with file:line, and the other DAGs still list', async () => {
+    const p = exampleProject({ 'dags/broken.ts': "import { Dag } from 'DAGBOX';\nexport default new Dag({ id: 'x', schedule: '@daily', startDate: '2021-02-05' }).task('a', () => {}) +;\n" });
+    try {
+      const r = await dagbox(['dags', 'list'], { cwd: p.dir });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('example_linear');
+      expect(r.stderr).toMatch(/import error dags\/broken\.ts:2:\d+: does not compile/);
+    } finally {
+      p.remove();
+    }
+  });
+
+  it('--help works on every command and exits 0', async () => {
+    for (const args of [[], ['dags'], ['tasks'], ['dags', 'list'], ['dags', 'show'], ['dags', 'next'], ['dags', 'test'], ['dags', 'backfill'], ['tasks', 'list'], ['tasks', 'render'], ['tasks', 'test']]) {
+      const r = await run(...args, '--help');
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.stdout, args.join(' ')).toMatch(/^Usage: dagbox/);
+    }
+    const backfill = await run('dags', 'backfill', '--help');
+    expect(backfill.stdout).toContain('[START, END)');
+  });
+
+  it('an unknown command is a usage error with exit 2', async () => {
+    const r = await run('dags', 'frobnicate');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown command/);
+  });
+});
