@@ -87,7 +87,7 @@ export function connectionUri(c: Connection, { masked = false } = {}): string {
   const port = c.port != null ? `:${c.port}` : '';
   const schema = c.schema != null ? `/${encodeURIComponent(c.schema)}` : '';
   const query = new URLSearchParams(
-    Object.entries(c.extra).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+    Object.entries(c.extra).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
   ).toString();
   return `${c.connType.replace(/_/g, '-')}://${auth}${c.host ?? ''}${port}${schema}${query ? `?${query}` : ''}`;
 }

@@ -5,7 +5,7 @@ import type {
   TaskArgs,
   TaskFunction,
 } from './types.ts';
-import { callerLocation } from './location.ts';
+import { callerLocation, lazyCallerLocation } from './location.ts';
 
 /** Anything a dependency can point at: a task, a group (its roots or leaves), a task or group id, or a list of them. */
 export type Node = Task | TaskGroup;
@@ -55,10 +55,15 @@ export class Task extends Dependable {
     readonly id: string,
     readonly body: TaskFunction | Operator<object>,
     readonly args: TaskArgs,
-    readonly location: SourceLocation | undefined,
+    private readonly where: () => SourceLocation | undefined,
     readonly group: TaskGroup | undefined,
   ) {
     super();
+  }
+
+  /** Where the task was declared. */
+  get location(): SourceLocation | undefined {
+    return this.where();
   }
 
   /** The operator, or undefined for a plain-function task. */
@@ -89,8 +94,8 @@ export class TaskGroup extends Dependable {
   }
 
   /** Add a task to this group; its id becomes `<group>.<id>`. */
-  task(id: string, body: TaskFunction | Operator<object>, args: TaskArgs = {}): Task {
-    return this.dag.addTask(id, body, args, this);
+  task<A extends object>(id: string, body: TaskFunction | Operator<A>, args: TaskArgs = {}): Task {
+    return this.dag.addTask(id, body as TaskFunction | Operator<object>, args, this);
   }
 
   /** A nested group, `<group>.<id>`. */
@@ -115,7 +120,8 @@ export function isDag(value: unknown): value is Dag {
 export interface DeclaredEdge {
   from: NodeRef;
   to: NodeRef;
-  location: SourceLocation | undefined;
+  /** Where the edge was declared, computed on demand. */
+  where: () => SourceLocation | undefined;
 }
 
 /**
@@ -152,8 +158,8 @@ export class Dag {
   }
 
   /** Add a task. `body` is an async function of the task context, or an operator. */
-  task(id: string, body: TaskFunction | Operator<object>, args: TaskArgs = {}): Task {
-    return this.addTask(id, body, args, undefined);
+  task<A extends object>(id: string, body: TaskFunction | Operator<A>, args: TaskArgs = {}): Task {
+    return this.addTask(id, body as TaskFunction | Operator<object>, args, undefined);
   }
 
   /** A task group: tasks added to it get ids `<group>.<task>`. */
@@ -163,18 +169,18 @@ export class Dag {
 
   /** @internal */
   addTask(id: string, body: TaskFunction | Operator<object>, args: TaskArgs, group: TaskGroup | undefined): Task {
-    const location = callerLocation();
+    const where = lazyCallerLocation();
     const fullId = group ? `${group.id}.${id}` : id;
     if (this.tasks.has(fullId)) {
-      this.buildErrors.push({ message: `task id "${fullId}" is defined twice in DAG "${this.id}"`, location });
+      this.buildErrors.push({ message: `task id "${fullId}" is defined twice in DAG "${this.id}"`, location: where() });
     }
     if (typeof body !== 'function' && (typeof body !== 'object' || body === null || typeof body.execute !== 'function')) {
       this.buildErrors.push({
         message: `task "${fullId}" of DAG "${this.id}" needs an async function or an operator as its body, got ${describe(body)}`,
-        location,
+        location: where(),
       });
     }
-    const task = new Task(this, fullId, body, args, location, group);
+    const task = new Task(this, fullId, body, args, where, group);
     this.tasks.set(fullId, task);
     group?.members.push(task);
     return task;
@@ -194,8 +200,8 @@ export class Dag {
 
   /** @internal Records edges; unknown ids and nodes of another DAG are reported at validation. */
   addEdges(from: NodeRef[], to: NodeRef[]): void {
-    const location = callerLocation();
-    for (const f of from) for (const t of to) this.edges.push({ from: f, to: t, location });
+    const where = lazyCallerLocation();
+    for (const f of from) for (const t of to) this.edges.push({ from: f, to: t, where });
   }
 
   /** Declared edges, for validation. @internal */

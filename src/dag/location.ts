@@ -8,7 +8,21 @@ const here = fileURLToPath(new URL('.', import.meta.url));
  * `dag.task` or `a.to(b)`. tsx installs source maps, so lines are those of the .ts file.
  */
 export function callerLocation(): SourceLocation | undefined {
-  const stack = mappedStack(new Error()).split('\n').slice(1);
+  return locate(new Error());
+}
+
+/**
+ * The caller's location, read only when asked: capturing a stack is cheap, formatting it with
+ * source maps is not (~50 µs), and most locations are never shown.
+ */
+export function lazyCallerLocation(): () => SourceLocation | undefined {
+  const error = new Error();
+  let memo: { value: SourceLocation | undefined } | undefined;
+  return () => (memo ??= { value: locate(error) }).value;
+}
+
+function locate(error: Error): SourceLocation | undefined {
+  const stack = mappedStack(error).split('\n').slice(1);
   for (const frame of stack) {
     const m = /\(?((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?\s*$/.exec(frame);
     if (!m) continue;
@@ -25,14 +39,15 @@ export function callerLocation(): SourceLocation | undefined {
  * own, so it is set aside while the stack is first read.
  */
 export function mappedStack(error: Error): string {
-  const saved = Error.prepareStackTrace;
+  const holder = Error as { prepareStackTrace?: unknown };
+  const saved = holder.prepareStackTrace;
   const enabled = process.sourceMapsEnabled;
-  Error.prepareStackTrace = undefined;
+  holder.prepareStackTrace = undefined;
   process.setSourceMapsEnabled(true);
   try {
     return error.stack ?? '';
   } finally {
-    Error.prepareStackTrace = saved;
+    holder.prepareStackTrace = saved;
     process.setSourceMapsEnabled(enabled);
   }
 }

@@ -49,12 +49,12 @@ export function validateDag(dag: Dag): DagProblem[] {
         const otherId = typeof other === 'string' ? other : other.id;
         problems.push({
           message: `${name}: task "${otherId}" depends on "${ref}", which is not defined${didYouMean(ref, dag.nodeIds())}`,
-          location: edge.location,
+          location: edge.where(),
         });
       } else if (ref.dag !== dag) {
         problems.push({
           message: `${name}: a dependency points at "${ref.id}" of DAG "${ref.dag.id}"; tasks can only depend on tasks of the same DAG`,
-          location: edge.location,
+          location: edge.where(),
         });
       }
     }

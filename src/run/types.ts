@@ -1,0 +1,113 @@
+import type { Connections, DagRunState, DataInterval, TaskContext, TaskState, Variables } from '../dag/types.ts';
+import type { Clock } from './clock.ts';
+import type { Masker } from './masker.ts';
+import type { RunStore } from './store.ts';
+
+/** How a DAG run came about; the prefix of its run id (`backfill__2021-02-05T00:00:00+00:00`). */
+export type RunType = 'scheduled' | 'backfill' | 'manual' | 'test';
+
+/** Log levels of task log lines. */
+export type LogLevel = 'info' | 'warn' | 'error';
+
+/** A DAG run started. */
+export interface RunStartEvent {
+  type: 'run-start';
+  dagId: string;
+  runId: string;
+  runType: RunType;
+  interval: DataInterval;
+  at: Date;
+}
+
+/** A task instance changed state. */
+export interface TaskStateEvent {
+  type: 'task-state';
+  dagId: string;
+  runId: string;
+  taskId: string;
+  state: TaskState;
+  tryNumber: number;
+  at: Date;
+  /** The (masked) error, on failed and up_for_retry. */
+  error?: string;
+}
+
+/** A task wrote a log line. `line` is already masked. */
+export interface LogEvent {
+  type: 'log';
+  dagId: string;
+  runId: string;
+  taskId: string;
+  level: LogLevel;
+  line: string;
+  at: Date;
+}
+
+/** A DAG run ended. */
+export interface RunEndEvent {
+  type: 'run-end';
+  run: DagRunResult;
+}
+
+/** What the executor reports while it runs, for live output (`onEvent`). */
+export type RunEvent = RunStartEvent | TaskStateEvent | LogEvent | RunEndEvent;
+
+/** Everything a DAG run needs from outside: registries, masker, clock, history and observers. */
+export interface RunEnvironment {
+  variables: Variables;
+  connections: Connections;
+  /** Every log line, error and report passes through it. See `maskerFor`. */
+  masker: Masker;
+  clock: Clock;
+  /** Run history; omitted = runs are not recorded. */
+  store?: RunStore;
+  /**
+   * Extra context members (service hooks such as `ctx.mysql()`), made per task try.
+   * They never replace the context's own members.
+   */
+  hooks?: (ctx: TaskContext) => Record<string, unknown>;
+  /** Called synchronously for every event; an observer that throws is reported once as a process warning. */
+  onEvent?: (event: RunEvent) => void;
+  /** Concurrently running tasks per DAG run. Default: the DAG's `maxActiveTasks`, else 16. */
+  maxActiveTasks?: number;
+}
+
+/** One task instance of a DAG run, after the run. */
+export interface TaskInstanceResult {
+  taskId: string;
+  state: TaskState;
+  /** The last try made: 0 when the task never ran, 1 for the first try, ... */
+  tryNumber: number;
+  /** On the run's clock (virtual in simulations): start of the first try. */
+  startedAt: Date | null;
+  /** On the run's clock: end of the last try. */
+  endedAt: Date | null;
+  /**
+   * Real time spent in the task's tries, in ms (retry waits excluded). Real, because a
+   * virtual clock stands still while code runs.
+   */
+  durationMs: number;
+  /** The masked error of the last try, or why the task did not run. */
+  error?: string;
+  /** Masked log lines, `[timestamp] LEVEL - message`. */
+  log: string[];
+}
+
+/** One DAG run, after it ended (or, in the run store, while it is running). */
+export interface DagRunResult {
+  dagId: string;
+  runId: string;
+  runType: RunType;
+  interval: DataInterval;
+  state: DagRunState;
+  /** Task instances in the DAG's declaration order. */
+  tasks: TaskInstanceResult[];
+  /** On the run's clock. */
+  startedAt: Date;
+  /** On the run's clock; equals `startedAt` while the run is running. */
+  endedAt: Date;
+  /** Real wall time of the run, in ms. */
+  durationMs: number;
+  /** Why the run failed or was interrupted. */
+  error?: string;
+}
