@@ -53,7 +53,7 @@ export interface DagOptions {
   schedule: string | null;
   /** First data interval starts here. A date (`'2021-02-05'`), an ISO timestamp, or a Date. Read in `timezone`. */
   startDate: string | Date;
-  /** No interval starts at or after this. */
+  /** No interval starts after this (one may start exactly at it, as in Airflow). */
   endDate?: string | Date;
   /** IANA time zone the schedule is read in. Default `UTC`. */
   timezone?: string;

@@ -1,0 +1,22 @@
+/**
+ * dagbox's schedule core: data intervals from cron/preset + startDate + endDate + catchup +
+ * time zone, with Airflow 2 semantics. Pure: *now* is always an argument, never `Date.now()`.
+ */
+export type { ScheduleSpec, DagRunInfo, TimeRestriction } from './types.ts';
+export {
+  compileSchedule,
+  scheduleError,
+  nextDagrunInfo,
+  dueIntervals,
+  backfillIntervals,
+  previousInterval,
+  followingInterval,
+  intervalAt,
+  type CompiledSchedule,
+} from './schedule.ts';
+export { timetableFor, cronTimetable, type Timetable, type IntervalTimetable } from './timetable.ts';
+export { CRON_PRESETS, PRESET_NAMES, classifySchedule, type ScheduleKind } from './presets.ts';
+export { parseDate } from './parse-date.ts';
+export { parseDuration } from './duration.ts';
+export { formatDs, formatDsNodash, formatTs } from './format.ts';
+export { timeZone, timeZoneError, type TimeZone } from './time-zone.ts';
