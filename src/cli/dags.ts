@@ -5,8 +5,9 @@ import type { DataInterval } from '../dag/types.ts';
 import { runDagRun, runIntervals, type DagRunResult, type RunEvent } from '../run/index.ts';
 import { backfillIntervals, dueIntervals, intervalAt } from '../schedule/index.ts';
 import { dagGraph, failureDetails, formatInterval, ms, progressLine, runLine, shortDate } from './format.ts';
-import { globals, jsonOption, positiveInt, type Io } from './main.ts';
-import { cliDate, openProject, scheduleSpec, UserError } from './project.ts';
+import { globals, jsonOption, positiveInt, servicesOption, type Io } from './main.ts';
+import { cliDate, openProject, scheduleSpec, UserError, withSession } from './project.ts';
+import type { ServicesFlag } from '../session/session.ts';
 
 /** `dagbox dags list|show|next|test|backfill`. */
 export function registerDagCommands(dags: Command, io: Io, state: { exitCode: number }): void {
@@ -86,14 +87,17 @@ export function registerDagCommands(dags: Command, io: Io, state: { exitCode: nu
     .description('Run one DAG run in-process for the scheduled interval at DATE (its logical date), and report each task')
     .argument('<dag>', 'dag id')
     .argument('<date>', 'logical date, e.g. 2021-02-05; a date inside an interval picks that interval')
+    .addOption(servicesOption())
     .addOption(jsonOption())
-    .action(async (dagId: string, date: string, _opts, cmd: Command) => {
+    .action(async (dagId: string, date: string, opts: { services?: ServicesFlag }, cmd: Command) => {
       const g = globals(cmd);
       const project = await openProject(g.cwd, g);
       const dag = project.dag(dagId);
       const interval = intervalAt(scheduleSpec(dag), cliDate(date, dag, 'DATE'));
-      const env = await project.env({ clockStart: interval.end, onEvent: g.json ? undefined : logEvents(io) });
-      const run = await runDagRun(dag, interval, env, { runType: 'manual' });
+      const run = await withSession(project, opts.services, (l) => io.err(pc.dim(l)), async () => {
+        const env = await project.env({ clockStart: interval.end, onEvent: g.json ? undefined : logEvents(io) });
+        return runDagRun(dag, interval, env, { runType: 'manual' });
+      });
       if (g.json) io.out(JSON.stringify(runJson(run), null, 2));
       else {
         io.out(runLine(run));
@@ -119,6 +123,7 @@ export function registerDagCommands(dags: Command, io: Io, state: { exitCode: nu
     .option('--run-backwards', 'run the latest interval first (tasks with dependsOnPast refuse this)')
     .option('--max-active-runs <n>', "concurrent runs (default: the DAG's maxActiveRuns)", positiveInt)
     .option('--dry-run', 'print the intervals that would run, and run nothing')
+    .addOption(servicesOption())
     .addOption(jsonOption())
     .action(async (dagId: string, opts: BackfillOptions, cmd: Command) => {
       const g = globals(cmd);
@@ -128,8 +133,7 @@ export function registerDagCommands(dags: Command, io: Io, state: { exitCode: nu
       const end = cliDate(opts.endDate, dag, '--end-date');
       if (end <= start) throw new UserError(`--end-date ${opts.endDate} must be after --start-date ${opts.startDate}: the range [START, END) would be empty`, 2);
       let intervals = backfillIntervals(scheduleSpec(dag), start, end);
-      const env = await project.env({ clockStart: intervals[0]?.end ?? end });
-      const skipped = await alreadyRan(env.store ? await env.store.runs(dagId) : [], intervals, opts.reprocess);
+      const skipped = alreadyRan(await project.history(dagId), intervals, opts.reprocess);
       intervals = intervals.filter((i) => !skipped.has(i.start.getTime()));
       if (opts.runBackwards) {
         const dependsOnPast = [...dag.tasks.values()].filter((t) => t.args.dependsOnPast ?? dag.options.defaultArgs?.dependsOnPast);
@@ -154,18 +158,20 @@ export function registerDagCommands(dags: Command, io: Io, state: { exitCode: nu
       }
       const started = performance.now();
       const progress = progressPrinter(io, g.json === true);
-      const runs = await runIntervals(dag, intervals, env, {
-        runType: 'backfill',
-        maxActiveRuns: opts.maxActiveRuns,
-        onProgress: (done, total, run) => {
-          progress.clear();
-          if (!g.json) {
-            io.out(runLine(run));
-            for (const l of failureDetails(run)) io.err(l);
-          }
-          progress.show(progressLine(done, total, performance.now() - started));
-        },
-      });
+      const runs = await withSession(project, opts.services, (l) => io.err(pc.dim(l)), async () =>
+        runIntervals(dag, intervals, await project.env({ clockStart: intervals[0]?.end ?? end }), {
+          runType: 'backfill',
+          maxActiveRuns: opts.maxActiveRuns,
+          onProgress: (done, total, run) => {
+            progress.clear();
+            if (!g.json) {
+              io.out(runLine(run));
+              for (const l of failureDetails(run)) io.err(l);
+            }
+            progress.show(progressLine(done, total, performance.now() - started));
+          },
+        }),
+      );
       progress.done();
       const failed = runs.filter((r) => r.state !== 'success');
       if (g.json) io.out(JSON.stringify({ dagId, runs: runs.map(runJson), failed: failed.length }, null, 2));
@@ -184,10 +190,11 @@ interface BackfillOptions {
   runBackwards?: boolean;
   maxActiveRuns?: number;
   dryRun?: boolean;
+  services?: ServicesFlag;
 }
 
 /** Logical dates (ms) to skip because a run for them already exists and --reprocess does not cover it. */
-async function alreadyRan(history: DagRunResult[], intervals: DataInterval[], reprocess: BackfillOptions['reprocess']): Promise<Set<number>> {
+function alreadyRan(history: DagRunResult[], intervals: DataInterval[], reprocess: BackfillOptions['reprocess']): Set<number> {
   const wanted = new Set(intervals.map((i) => i.start.getTime()));
   const latest = new Map<number, DagRunResult>();
   for (const run of history) {

@@ -53,6 +53,11 @@ export function globals(cmd: Command): GlobalOptions {
 /** `--json` for a command. */
 export const jsonOption = () => new Option('--json', 'print a JSON document for scripts instead of text');
 
+/** `--services` for commands that run DAG code. */
+export const servicesOption = () =>
+  new Option('--services <mode>', 'how to provide MySQL, Postgres and S3: auto (containers, else local processes, else DAGBOX_CONN_* URLs), containers, local, external, or none')
+    .choices(['auto', 'containers', 'local', 'external', 'none']);
+
 /** Parse a positive integer option. */
 export function positiveInt(value: string): number {
   const n = Number(value);

@@ -6,8 +6,9 @@ import type { Dag } from '../dag/dag.ts';
 import { didYouMean } from '../dag/validate.ts';
 import { formatLoadError, loadDags, type DagBag } from '../dag/loader.ts';
 import type { DataInterval } from '../dag/types.ts';
-import { maskerFor, RunStore, VirtualClock, type RunEnvironment, type RunEvent } from '../run/index.ts';
+import { maskerFor, RunStore, VirtualClock, type DagRunResult, type RunEnvironment, type RunEvent } from '../run/index.ts';
 import { parseDate, type ScheduleSpec } from '../schedule/index.ts';
+import { startSession, type ServicesFlag, type Session } from '../session/session.ts';
 
 /** A failure the CLI reports as one sentence and exit code, without a stack trace. */
 export class UserError extends Error {
@@ -22,7 +23,15 @@ export interface Project {
   config: DagboxConfig;
   bag: DagBag;
   stateDir: string;
+  fixturesDir: string;
+  /**
+   * Start the session's services (per `--services` and the config), load fixtures, and register
+   * their connections, secrets and hooks for every later `env()`. Stop it when the command ends.
+   */
+  startSession(flag: ServicesFlag | undefined, log: (line: string) => void): Promise<Session>;
   env(options?: { clockStart?: Date; record?: boolean; onEvent?: (e: RunEvent) => void }): Promise<RunEnvironment>;
+  /** The recorded runs of a DAG. */
+  history(dagId: string): Promise<DagRunResult[]>;
   /** The DAG with this id, or a UserError that lists the load error or suggests the nearest id. */
   dag(id: string): Dag;
 }
@@ -32,23 +41,45 @@ export async function openProject(cwd: string, opts: { dags?: string } = {}): Pr
   const { config } = await loadConfig(cwd);
   const dagsDir = resolve(cwd, opts.dags ?? config.dags ?? 'dags');
   const stateDir = resolve(cwd, config.stateDir ?? '.dagbox');
+  const fixturesDir = resolve(cwd, config.fixtures ?? 'fixtures');
   const bag = await loadDags(dagsDir);
   const variables = createVariables(config.variables ?? {});
   const connections = createConnections(config.connections ?? {});
   let store: RunStore | undefined;
+  let session: Session | undefined;
   return {
     cwd,
     config,
     bag,
     stateDir,
+    fixturesDir,
+    async startSession(flag, log) {
+      session = await startSession({ flag, modes: config.services, fixturesDir, stateDir, log });
+      try {
+        for (const c of session.connections) connections.add(c);
+        const report = await session.loadFixtures();
+        if (report && report.files.length > 0) log(`fixtures: ${report.files.length} file(s) loaded in ${Math.round(report.ms)}ms`);
+      } catch (error) {
+        await session.stop();
+        throw new UserError((error as Error).message);
+      }
+      return session;
+    },
+    async history(dagId) {
+      store ??= await RunStore.open(stateDir);
+      return store.runs(dagId);
+    },
     async env({ clockStart = new Date(), record = true, onEvent } = {}) {
       if (record) store ??= await RunStore.open(stateDir);
+      const masker = maskerFor(variables, connections);
+      for (const secret of session?.secrets ?? []) masker.add(secret);
       return {
         variables,
         connections,
-        masker: maskerFor(variables, connections),
+        masker,
         clock: new VirtualClock(clockStart),
         store: record ? store : undefined,
+        hooks: session ? () => session!.hooks() : undefined,
         onEvent,
       };
     },
@@ -64,6 +95,19 @@ export async function openProject(cwd: string, opts: { dags?: string } = {}): Pr
       throw new UserError(`no DAG "${id}" in ${dagsDir}${didYouMean(id, bag.dags.map((d) => d.dag.id))}; \`dagbox dags list\` shows them${hint}`);
     },
   };
+}
+
+/**
+ * Run `work` with the project's session started (services, fixtures, connections) and always
+ * stopped afterwards, also when `work` throws.
+ */
+export async function withSession<T>(project: Project, flag: ServicesFlag | undefined, log: (line: string) => void, work: () => Promise<T>): Promise<T> {
+  const session = await project.startSession(flag, log);
+  try {
+    return await work();
+  } finally {
+    await session.stop();
+  }
 }
 
 /** The schedule inputs of a DAG, parsed. */

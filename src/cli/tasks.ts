@@ -5,8 +5,9 @@ import { renderTaskFields, testTask } from '../run/index.ts';
 import { didYouMean } from '../dag/validate.ts';
 import { intervalAt } from '../schedule/index.ts';
 import { formatInterval, levels, ms, shortDate, state as stateWord } from './format.ts';
-import { globals, jsonOption, type Io } from './main.ts';
-import { cliDate, openProject, scheduleSpec, UserError } from './project.ts';
+import { globals, jsonOption, servicesOption, type Io } from './main.ts';
+import { cliDate, openProject, scheduleSpec, UserError, withSession } from './project.ts';
+import type { ServicesFlag } from '../session/session.ts';
 
 /** `dagbox tasks list|render|test`. */
 export function registerTaskCommands(tasks: Command, io: Io, state: { exitCode: number }): void {
@@ -64,19 +65,22 @@ export function registerTaskCommands(tasks: Command, io: Io, state: { exitCode: 
     .argument('<dag>', 'dag id')
     .argument('<task>', 'task id')
     .argument('<date>', 'logical date, e.g. 2021-02-05')
+    .addOption(servicesOption())
     .addOption(jsonOption())
-    .action(async (dagId: string, taskId: string, date: string, _opts, cmd: Command) => {
+    .action(async (dagId: string, taskId: string, date: string, opts: { services?: ServicesFlag }, cmd: Command) => {
       const g = globals(cmd);
       const project = await openProject(g.cwd, g);
       const dag = project.dag(dagId);
       requireTask(dag, taskId);
       const interval = intervalAt(scheduleSpec(dag), cliDate(date, dag, 'DATE'));
-      const env = await project.env({
-        clockStart: interval.end,
-        record: false,
-        onEvent: g.json ? undefined : (e) => e.type === 'log' && io.err(pc.dim(`[${e.taskId}] ${e.line}`)),
+      const result = await withSession(project, opts.services, (l) => io.err(pc.dim(l)), async () => {
+        const env = await project.env({
+          clockStart: interval.end,
+          record: false,
+          onEvent: g.json ? undefined : (e) => e.type === 'log' && io.err(pc.dim(`[${e.taskId}] ${e.line}`)),
+        });
+        return testTask(dag, taskId, interval, env);
       });
-      const result = await testTask(dag, taskId, interval, env);
       if (g.json) io.out(JSON.stringify(result, null, 2));
       else {
         io.out(`${pc.bold(`${dagId}.${taskId}`)} ${shortDate(interval.start)} ${stateWord(result.state)} ${pc.dim(`try ${result.tryNumber} · ${ms(result.durationMs)}`)}`);

@@ -1,3 +1,6 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Pool as MysqlPool } from 'mysql2/promise';
+import type { Pool as PgPool } from 'pg';
 import type { Connection } from '../config/connection.ts';
 
 /** When a task runs, given the states of its upstream tasks (Airflow's trigger rules). */
@@ -152,9 +155,22 @@ export interface TaskContext {
   render(template: string): string;
   /** Aborted when the task times out; pass it to long operations. */
   signal: AbortSignal;
-  /** Service hooks and other values added by the session running the task (issue: services). */
+  /** The session's source database (MySQL) as a mysql2 promise pool; do not end it. */
+  mysql(): MysqlPool;
+  /** The session's warehouse (Postgres, standing in for Redshift) as a pg pool; do not end it. */
+  postgres(): PgPool;
+  /** `postgres()` under the name the warehouse has in the course: Redshift. */
+  warehouse(): PgPool;
+  /** An S3 client for the session's object store (path-style, checksums only when required). */
+  s3(): S3Client;
+  /** The session's own bucket. */
+  bucket: string;
+  /** Other values added by the session running the task. */
   [hook: string]: unknown;
 }
+
+/** The members of TaskContext that a session's services provide. */
+export type ServiceHooks = Pick<TaskContext, 'mysql' | 'postgres' | 'warehouse' | 's3' | 'bucket'>;
 
 /** A task body written as a plain async function. Its return value is pushed to XCom as `return_value`. */
 export type TaskFunction = (ctx: TaskContext) => unknown | Promise<unknown>;

@@ -119,8 +119,22 @@ export function buildContext(shared: RunShared, plan: TaskPlan, tryNumber: numbe
     log,
     render: (template: string) => renderTemplate(shared, plan, template),
     signal,
+    ...NO_SERVICES,
   };
 }
+
+const noServices = (name: string) => (): never => {
+  throw new Error(`ctx.${name}() needs the session's services, and this run has none (it was started with --services none, or outside a session); run it with dagbox dev, dagbox test or a dags/tasks command without --services none`);
+};
+
+/** Service hooks of a run without services: each says why it cannot serve. */
+const NO_SERVICES = {
+  mysql: noServices('mysql'),
+  postgres: noServices('postgres'),
+  warehouse: noServices('warehouse'),
+  s3: noServices('s3'),
+  bucket: '',
+};
 
 function renderTemplate(shared: RunShared, plan: TaskPlan, template: string): string {
   return render(template, shared.scope(), taskWhere(shared, plan));
@@ -133,7 +147,8 @@ function taskWhere(shared: RunShared, plan: TaskPlan): string {
 function addHooks(shared: RunShared, ctx: TaskContext): void {
   const extra = shared.env.hooks?.(ctx);
   if (!extra) return;
-  for (const key of Object.keys(extra)) if (!(key in ctx)) ctx[key] = extra[key];
+  // Hooks fill the service members and add new ones; they never replace the run's own values.
+  for (const key of Object.keys(extra)) if (!(key in ctx) || key in NO_SERVICES) ctx[key] = extra[key];
 }
 
 async function invokeBody(shared: RunShared, plan: TaskPlan, ctx: TaskContext): Promise<unknown> {

@@ -73,7 +73,7 @@ describe('runDagRun order and parallelism', () => {
     expect(seen!.dataIntervalEnd.toISOString()).toBe('2021-02-07T00:00:00.000Z');
     expect(seen!.signal).toBeInstanceOf(AbortSignal);
     expect(seen!.render('{{ ds_nodash }}/{{ params.table }}')).toBe('20210206/nps');
-    expect((seen!.mysql as () => string)()).toBe('hooked');
+    expect((seen!.mysql as unknown as () => string)()).toBe('hooked');
   });
 
   it('emits run-start, task-state transitions in Airflow order, and run-end', async () => {

@@ -1,0 +1,69 @@
+import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+
+const IMPORT = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|import\s*['"]([^'"]+)['"]/g;
+
+/**
+ * Which local modules each DAG file imports, transitively, so a save of a helper module
+ * re-runs exactly the DAGs that reach it (Vite's module graph, walked with a `seen` set).
+ */
+export class ModuleGraph {
+  /** module -> the modules that import it */
+  private readonly importers = new Map<string, Set<string>>();
+  private readonly imports = new Map<string, Set<string>>();
+
+  /** Read `file` and (re)record its local imports, following them into files not seen yet. */
+  async update(file: string, seen = new Set<string>()): Promise<void> {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const old of this.imports.get(file) ?? []) this.importers.get(old)?.delete(file);
+    const text = await readFile(file, 'utf8').catch(() => null);
+    const deps = new Set(text === null ? [] : localImports(file, text));
+    this.imports.set(file, deps);
+    for (const dep of deps) {
+      if (!this.importers.has(dep)) this.importers.set(dep, new Set());
+      this.importers.get(dep)!.add(file);
+      if (!this.imports.has(dep)) await this.update(dep, seen);
+    }
+  }
+
+  /** Forget a deleted file's own imports. */
+  remove(file: string): void {
+    for (const dep of this.imports.get(file) ?? []) this.importers.get(dep)?.delete(file);
+    this.imports.delete(file);
+  }
+
+  /** True when some module imports `file`, or it was recorded as a module itself. */
+  has(file: string): boolean {
+    return this.imports.has(file) || this.importers.has(file);
+  }
+
+  /** `file` and every module that imports it, directly or not. */
+  affected(file: string): Set<string> {
+    const seen = new Set<string>();
+    const walk = (f: string) => {
+      if (seen.has(f)) return;
+      seen.add(f);
+      for (const importer of this.importers.get(f) ?? []) walk(importer);
+    };
+    walk(file);
+    return seen;
+  }
+}
+
+/** Relative import specifiers of a module, resolved to absolute paths. */
+export function localImports(file: string, text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(IMPORT)) {
+    const spec = m[1] ?? m[2] ?? m[3];
+    if (spec && (spec.startsWith('./') || spec.startsWith('../'))) out.push(resolveModule(resolve(dirname(file), spec)));
+  }
+  return out;
+}
+
+/** The file an import names, as tsx resolves it: `./x.js` may be `./x.ts`, `./x` may be `./x.ts` or `./x/index.ts`. */
+function resolveModule(path: string): string {
+  const candidates = [path, path.replace(/\.(m?)js$/, '.$1ts'), `${path}.ts`, `${path}/index.ts`];
+  return candidates.find((c) => existsSync(c) && statSync(c).isFile()) ?? path;
+}

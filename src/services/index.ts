@@ -1,0 +1,33 @@
+/**
+ * dagbox's services: MySQL, Postgres and S3 from containers, local processes or servers the user runs.
+ *
+ * ```ts
+ * import { startServices, createS3Client } from './services/index.ts';
+ * await using services = await startServices();
+ * const s3 = createS3Client(services.s3);
+ * ```
+ */
+export type {
+  Availability,
+  LocalStartOptions,
+  ProviderContext,
+  ProviderName,
+  ServiceBackend,
+  ServiceKind,
+  ServiceSet,
+  StartedService,
+} from './types.ts';
+export { SERVICE_KINDS } from './types.ts';
+export { BACKENDS, chooseProviders, startServices, StartServicesError } from './session.ts';
+export type { StartServicesOptions } from './session.ts';
+export { chooseProvider, NoProviderError } from './select.ts';
+export { containerRuntimeAvailable, containerImages } from './containers.ts';
+export { Leftovers, Ownership, reapStale } from './ownership.ts';
+export type { OwnershipRecord, ReapReport } from './ownership.ts';
+export { ReadinessError, Wait, waitUntilReady } from './wait.ts';
+export type { ReadinessStrategy } from './wait.ts';
+export { PortInUseError } from './ports.ts';
+export { maskUri, redact } from './mask.ts';
+export { createMysqlPool, mysqlBackend } from './mysql/index.ts';
+export { createPostgresPool, postgresBackend } from './postgres/index.ts';
+export { createS3Client, s3Backend } from './s3/index.ts';

@@ -1,0 +1,157 @@
+import { existsSync } from 'node:fs';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Pool as MysqlPool } from 'mysql2/promise';
+import type { ServiceMode } from '../config/config.ts';
+import type { Connection } from '../config/connection.ts';
+import type { ServiceHooks } from '../dag/types.ts';
+import { loadFixtures, type FixtureReport } from '../services/fixtures/index.ts';
+import { createMysqlPool } from '../services/mysql/index.ts';
+import { clientConfig as pgClientConfig } from '../services/postgres/client.ts';
+import { createS3Client } from '../services/s3/index.ts';
+import { createPostgresClients, dropSnapshot, restore, snapshot, type OwnedPostgresClients, type ServiceClients, type Snapshot } from '../services/snapshot/index.ts';
+import { startServices, type ServiceKind, type ServiceSet } from '../services/index.ts';
+
+/** `--services`: one mode for all three services, or `none` to run without any. */
+export type ServicesFlag = ServiceMode | 'none';
+
+/** Options of {@link startSession}. */
+export interface SessionOptions {
+  /** Per-service modes from the config file, overridden by `flag`. */
+  modes?: Partial<Record<ServiceKind, ServiceMode>>;
+  /** `--services`, applied to all three. */
+  flag?: ServicesFlag;
+  /** Folder of fixtures (`fixtures/mysql`, `fixtures/postgres`, `fixtures/s3`). */
+  fixturesDir: string;
+  stateDir: string;
+  log: (line: string) => void;
+}
+
+/**
+ * The services of one dagbox session and everything DAGs and checks need from them: connections,
+ * task-context hooks, fixtures, snapshot and restore. `null` services when run with `--services none`.
+ */
+export interface Session extends AsyncDisposable {
+  readonly services: ServiceSet | null;
+  /** Connections the session registers: mysql, postgres (alias redshift), s3 (alias aws). */
+  readonly connections: Connection[];
+  /** Passwords and keys to mask in every log line. */
+  readonly secrets: string[];
+  /** Members for the task context: ctx.mysql(), ctx.postgres(), ctx.warehouse(), ctx.s3(), ctx.bucket. */
+  hooks(): Partial<ServiceHooks>;
+  /** Load the fixtures folder; all or nothing. No-op without services. */
+  loadFixtures(): Promise<FixtureReport | null>;
+  snapshot(name: string): Promise<Snapshot | null>;
+  restore(snap: Snapshot | null): Promise<void>;
+  dropSnapshot(snap: Snapshot | null): Promise<void>;
+  /** The clients fixtures and snapshots use (for verification reads). */
+  readonly clients: Partial<ServiceClients>;
+  stop(): Promise<void>;
+}
+
+const SYSTEM_SCHEMAS = new Set(['information_schema', 'mysql', 'performance_schema', 'sys']);
+
+/** Start the session's services (unless `none`) and connect to them. */
+export async function startSession(opts: SessionOptions): Promise<Session> {
+  const flag = opts.flag;
+  if (flag === 'none') return emptySession();
+  const mode = (kind: ServiceKind): ServiceMode => flag ?? opts.modes?.[kind] ?? 'auto';
+  const services = await startServices({
+    providers: { mysql: mode('mysql'), postgres: mode('postgres'), s3: mode('s3') },
+    stateDir: opts.stateDir,
+    log: opts.log,
+  });
+  try {
+    return await connectSession(services, opts);
+  } catch (error) {
+    await services.stop();
+    throw error;
+  }
+}
+
+async function connectSession(services: ServiceSet, opts: SessionOptions): Promise<Session> {
+  const mysqlPool = createMysqlPool(services.mysql, { connectionLimit: 8, multipleStatements: false, dateStrings: false, supportBigNumbers: true });
+  const postgres: OwnedPostgresClients = createPostgresClients({
+    config: { ...pgClientConfig(services.postgres), database: services.postgres.database, max: 8 },
+    adminDatabase: 'postgres',
+  });
+  const s3: S3Client = createS3Client(services.s3);
+  const clients: Partial<ServiceClients> & { mysql: { pool: MysqlPool; database: string; schemas: string[] } } = {
+    mysql: { pool: mysqlPool, database: services.mysql.database, schemas: [] },
+    postgres,
+    s3: { client: s3, bucket: services.s3.database },
+  };
+  const connections: Connection[] = [
+    services.mysql.connection('mysql'),
+    services.postgres.connection('postgres'),
+    services.postgres.connection('redshift'),
+    services.s3.connection('s3'),
+    services.s3.connection('aws'),
+  ];
+  const secrets = [services.mysql.password, services.postgres.password, services.s3.password].filter(Boolean);
+  let stopped: Promise<void> | undefined;
+
+  const session: Session = {
+    services,
+    connections,
+    secrets,
+    clients,
+    hooks: () => ({
+      mysql: () => mysqlPool,
+      postgres: () => postgres.pool,
+      warehouse: () => postgres.pool,
+      s3: () => s3,
+      bucket: services.s3.database,
+    }),
+    async loadFixtures() {
+      if (!existsSync(opts.fixturesDir)) return null;
+      const before = await mysqlSchemas(mysqlPool);
+      const report = await loadFixtures(opts.fixturesDir, clients);
+      // Databases the fixtures made (prod for prod.nps) belong to the session: snapshots cover them.
+      const after = await mysqlSchemas(mysqlPool);
+      clients.mysql.schemas = [...new Set([...clients.mysql.schemas, ...after.filter((s) => !before.includes(s) && s !== services.mysql.database)])];
+      return report;
+    },
+    snapshot: (name) => snapshot(clients, name),
+    async restore(snap) {
+      if (snap) await restore(clients, snap);
+    },
+    async dropSnapshot(snap) {
+      if (snap) await dropSnapshot(clients, snap);
+    },
+    stop() {
+      stopped ??= (async () => {
+        await Promise.allSettled([mysqlPool.end(), postgres.end()]);
+        s3.destroy();
+        await services.stop();
+      })();
+      return stopped;
+    },
+    [Symbol.asyncDispose]() {
+      return session.stop();
+    },
+  };
+  return session;
+}
+
+async function mysqlSchemas(pool: MysqlPool): Promise<string[]> {
+  const [rows] = await pool.query('SELECT schema_name AS name FROM information_schema.schemata');
+  return (rows as { name: string }[]).map((r) => r.name).filter((n) => !SYSTEM_SCHEMAS.has(n) && !n.startsWith('dgbx_'));
+}
+
+/** A session without services: hooks say why they cannot serve. */
+function emptySession(): Session {
+  const session: Session = {
+    services: null,
+    connections: [],
+    secrets: [],
+    clients: {},
+    hooks: () => ({}),
+    loadFixtures: async () => null,
+    snapshot: async () => null,
+    restore: async () => {},
+    dropSnapshot: async () => {},
+    stop: async () => {},
+    [Symbol.asyncDispose]: async () => {},
+  };
+  return session;
+}
