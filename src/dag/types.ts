@@ -165,6 +165,12 @@ export interface TaskContext {
   s3(): S3Client;
   /** The session's own bucket. */
   bucket: string;
+  /**
+   * A place where verification may inject a failure (`dagbox dags backfill --verify --faults`):
+   * writers call it inside their streams and between the steps of a load, e.g.
+   * `ctx.faultPoint('copy', { rows })`. Does nothing in a normal run.
+   */
+  faultPoint(site: string, detail?: { rows?: number }): void;
   /** Other values added by the session running the task. */
   [hook: string]: unknown;
 }

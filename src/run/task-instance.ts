@@ -127,13 +127,14 @@ const noServices = (name: string) => (): never => {
   throw new Error(`ctx.${name}() needs the session's services, and this run has none (it was started with --services none, or outside a session); run it with dagbox dev, dagbox test or a dags/tasks command without --services none`);
 };
 
-/** Service hooks of a run without services: each says why it cannot serve. */
+/** Service hooks of a run without services (each says why it cannot serve), and no injected faults. */
 const NO_SERVICES = {
   mysql: noServices('mysql'),
   postgres: noServices('postgres'),
   warehouse: noServices('warehouse'),
   s3: noServices('s3'),
   bucket: '',
+  faultPoint: () => {},
 };
 
 function renderTemplate(shared: RunShared, plan: TaskPlan, template: string): string {
