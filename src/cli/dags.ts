@@ -6,7 +6,8 @@ import { runDagRun, runIntervals, type DagRunResult, type RunEvent } from '../ru
 import { backfillIntervals, dueIntervals, intervalAt } from '../schedule/index.ts';
 import { dagGraph, failureDetails, formatInterval, ms, progressLine, runLine, shortDate } from './format.ts';
 import { globals, jsonOption, positiveInt, servicesOption, type Io } from './main.ts';
-import { cliDate, openProject, scheduleSpec, UserError, withSession } from './project.ts';
+import { cliDate, openProject, UserError, withSession } from './project.ts';
+import { scheduleSpecOf } from '../run/index.ts';
 import type { ServicesFlag } from '../session/session.ts';
 
 /** `dagbox dags list|show|next|test|backfill`. */
@@ -72,7 +73,7 @@ export function registerDagCommands(dags: Command, io: Io, state: { exitCode: nu
       const g = globals(cmd);
       const dag = (await openProject(g.cwd, g)).dag(dagId);
       const now = opts.now ? cliDate(opts.now, dag, '--now') : new Date();
-      const due = dueIntervals(scheduleSpec(dag), now, { limit: opts.limit });
+      const due = dueIntervals(scheduleSpecOf(dag), now, { limit: opts.limit });
       if (g.json) {
         io.out(JSON.stringify({ dagId, now: now.toISOString(), intervals: due.map(intervalJson) }, null, 2));
         return;
@@ -93,7 +94,7 @@ export function registerDagCommands(dags: Command, io: Io, state: { exitCode: nu
       const g = globals(cmd);
       const project = await openProject(g.cwd, g);
       const dag = project.dag(dagId);
-      const interval = intervalAt(scheduleSpec(dag), cliDate(date, dag, 'DATE'));
+      const interval = intervalAt(scheduleSpecOf(dag), cliDate(date, dag, 'DATE'));
       const run = await withSession(project, opts.services, (l) => io.err(pc.dim(l)), async () => {
         const env = await project.env({ clockStart: interval.end, onEvent: g.json ? undefined : logEvents(io) });
         return runDagRun(dag, interval, env, { runType: 'manual' });
@@ -132,7 +133,7 @@ export function registerDagCommands(dags: Command, io: Io, state: { exitCode: nu
       const start = cliDate(opts.startDate, dag, '--start-date');
       const end = cliDate(opts.endDate, dag, '--end-date');
       if (end <= start) throw new UserError(`--end-date ${opts.endDate} must be after --start-date ${opts.startDate}: the range [START, END) would be empty`, 2);
-      let intervals = backfillIntervals(scheduleSpec(dag), start, end);
+      let intervals = backfillIntervals(scheduleSpecOf(dag), start, end);
       const skipped = alreadyRan(await project.history(dagId), intervals, opts.reprocess);
       intervals = intervals.filter((i) => !skipped.has(i.start.getTime()));
       if (opts.runBackwards) {

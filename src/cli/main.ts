@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import pc from 'picocolors';
 import { formatLoadError } from '../dag/loader.ts';
 import { registerDagCommands } from './dags.ts';
+import { registerDevCommand } from './dev.ts';
 import { registerTaskCommands } from './tasks.ts';
 import { UserError } from './project.ts';
 
@@ -41,6 +42,7 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
   registerDagCommands(dags, io, state);
   const tasks = program.command('tasks').description("Task commands, as Airflow's `airflow tasks ...`");
   registerTaskCommands(tasks, io, state);
+  registerDevCommand(program, io, state);
   for (const group of [dags, tasks]) group.exitOverride();
   return program;
 }

@@ -1,13 +1,13 @@
 import { resolve } from 'node:path';
 import { loadConfig, type DagboxConfig } from '../config/config.ts';
-import { createConnections } from '../config/connections.ts';
+import { createConnections, type ConnectionRegistry } from '../config/connections.ts';
 import { createVariables } from '../config/variables.ts';
 import type { Dag } from '../dag/dag.ts';
 import { didYouMean } from '../dag/validate.ts';
 import { formatLoadError, loadDags, type DagBag } from '../dag/loader.ts';
 import type { DataInterval } from '../dag/types.ts';
 import { maskerFor, RunStore, VirtualClock, type DagRunResult, type RunEnvironment, type RunEvent } from '../run/index.ts';
-import { parseDate, type ScheduleSpec } from '../schedule/index.ts';
+import { parseDate } from '../schedule/index.ts';
 import { startSession, type ServicesFlag, type Session } from '../session/session.ts';
 
 /** A failure the CLI reports as one sentence and exit code, without a stack trace. */
@@ -24,11 +24,17 @@ export interface Project {
   bag: DagBag;
   stateDir: string;
   fixturesDir: string;
+  dagsDir: string;
+  /** `dagbox.config.ts`, when the project has one. */
+  configFile: string | null;
+  /** Variables from the config (`DAGBOX_VAR_*` are read where runs happen). */
+  variables: Record<string, unknown>;
+  connections: ConnectionRegistry;
   /**
    * Start the session's services (per `--services` and the config), load fixtures, and register
    * their connections, secrets and hooks for every later `env()`. Stop it when the command ends.
    */
-  startSession(flag: ServicesFlag | undefined, log: (line: string) => void): Promise<Session>;
+  startSession(flag: ServicesFlag | undefined, log: (line: string) => void, opts?: { fixtures?: boolean }): Promise<Session>;
   env(options?: { clockStart?: Date; record?: boolean; onEvent?: (e: RunEvent) => void }): Promise<RunEnvironment>;
   /** The recorded runs of a DAG. */
   history(dagId: string): Promise<DagRunResult[]>;
@@ -36,13 +42,15 @@ export interface Project {
   dag(id: string): Dag;
 }
 
-/** Load config and DAGs of the project in `cwd`. */
-export async function openProject(cwd: string, opts: { dags?: string } = {}): Promise<Project> {
-  const { config } = await loadConfig(cwd);
+/** Load the config of the project in `cwd` and, unless `load` is false (dev loads in a worker), its DAGs. */
+export async function openProject(cwd: string, opts: { dags?: string; load?: boolean } = {}): Promise<Project> {
+  const { config, file: configFile } = await loadConfig(cwd).catch((error: Error) => {
+    throw new UserError(error.message);
+  });
   const dagsDir = resolve(cwd, opts.dags ?? config.dags ?? 'dags');
   const stateDir = resolve(cwd, config.stateDir ?? '.dagbox');
   const fixturesDir = resolve(cwd, config.fixtures ?? 'fixtures');
-  const bag = await loadDags(dagsDir);
+  const bag = opts.load === false ? { dags: [], errors: [] } : await loadDags(dagsDir);
   const variables = createVariables(config.variables ?? {});
   const connections = createConnections(config.connections ?? {});
   let store: RunStore | undefined;
@@ -53,12 +61,15 @@ export async function openProject(cwd: string, opts: { dags?: string } = {}): Pr
     bag,
     stateDir,
     fixturesDir,
-    async startSession(flag, log) {
+    dagsDir,
+    configFile,
+    variables: config.variables ?? {},
+    connections,
+    async startSession(flag, log, { fixtures = true } = {}) {
       session = await startSession({ flag, modes: config.services, fixturesDir, stateDir, log });
       try {
         for (const c of session.connections) connections.add(c);
-        const report = await session.loadFixtures();
-        if (report && report.files.length > 0) log(`fixtures: ${report.files.length} file(s) loaded in ${Math.round(report.ms)}ms`);
+        if (fixtures) await loadAndReport(session, log);
       } catch (error) {
         await session.stop();
         throw new UserError((error as Error).message);
@@ -97,6 +108,12 @@ export async function openProject(cwd: string, opts: { dags?: string } = {}): Pr
   };
 }
 
+/** Load the fixtures folder into the session and say what was loaded. */
+export async function loadAndReport(session: Session, log: (line: string) => void): Promise<void> {
+  const report = await session.loadFixtures();
+  if (report && report.files.length > 0) log(`fixtures: ${report.files.length} file(s) loaded in ${Math.round(report.ms)}ms`);
+}
+
 /**
  * Run `work` with the project's session started (services, fixtures, connections) and always
  * stopped afterwards, also when `work` throws.
@@ -108,19 +125,6 @@ export async function withSession<T>(project: Project, flag: ServicesFlag | unde
   } finally {
     await session.stop();
   }
-}
-
-/** The schedule inputs of a DAG, parsed. */
-export function scheduleSpec(dag: Dag): ScheduleSpec {
-  const o = dag.options;
-  const timezone = o.timezone ?? 'UTC';
-  return {
-    schedule: o.schedule ?? null,
-    startDate: parseDate(o.startDate, timezone),
-    endDate: o.endDate !== undefined ? parseDate(o.endDate, timezone) : null,
-    timezone,
-    catchup: o.catchup ?? true,
-  };
 }
 
 /** Parse a date given on the command line, in the DAG's time zone; a bad one is a UserError. */

@@ -6,7 +6,8 @@ import { didYouMean } from '../dag/validate.ts';
 import { intervalAt } from '../schedule/index.ts';
 import { formatInterval, levels, ms, shortDate, state as stateWord } from './format.ts';
 import { globals, jsonOption, servicesOption, type Io } from './main.ts';
-import { cliDate, openProject, scheduleSpec, UserError, withSession } from './project.ts';
+import { cliDate, openProject, UserError, withSession } from './project.ts';
+import { scheduleSpecOf } from '../run/index.ts';
 import type { ServicesFlag } from '../session/session.ts';
 
 /** `dagbox tasks list|render|test`. */
@@ -44,7 +45,7 @@ export function registerTaskCommands(tasks: Command, io: Io, state: { exitCode: 
       const project = await openProject(g.cwd, g);
       const dag = project.dag(dagId);
       requireTask(dag, taskId);
-      const interval = intervalAt(scheduleSpec(dag), cliDate(date, dag, 'DATE'));
+      const interval = intervalAt(scheduleSpecOf(dag), cliDate(date, dag, 'DATE'));
       const env = await project.env({ record: false });
       const fields = renderTaskFields(dag, taskId, interval, env.variables);
       if (g.json) {
@@ -72,7 +73,7 @@ export function registerTaskCommands(tasks: Command, io: Io, state: { exitCode: 
       const project = await openProject(g.cwd, g);
       const dag = project.dag(dagId);
       requireTask(dag, taskId);
-      const interval = intervalAt(scheduleSpec(dag), cliDate(date, dag, 'DATE'));
+      const interval = intervalAt(scheduleSpecOf(dag), cliDate(date, dag, 'DATE'));
       const result = await withSession(project, opts.services, (l) => io.err(pc.dim(l)), async () => {
         const env = await project.env({
           clockStart: interval.end,

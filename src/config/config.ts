@@ -51,7 +51,8 @@ export async function loadConfig(cwd: string = process.cwd()): Promise<{ config:
     return { config: {}, file: null };
   }
   try {
-    const mod = (await tsImport(pathToFileURL(file).href, import.meta.url)) as { default?: DagboxConfig };
+    // A fresh namespace per load (no `?namespace=` inherited from this module's URL): a changed config is re-read.
+    const mod = (await tsImport(pathToFileURL(file).href, import.meta.url.split('?')[0]!)) as { default?: DagboxConfig };
     const config = mod.default;
     if (!config || typeof config !== 'object') {
       throw new Error('it must default-export an object: `export default defineConfig({ ... })`');

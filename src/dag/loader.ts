@@ -30,9 +30,13 @@ export interface DagBag {
 /** Imports one DAG file and returns its exports. Replaceable so watch mode can import in a worker. */
 export type ModuleImporter = (file: string) => Promise<Record<string, unknown>>;
 
-/** A fresh import through tsx: each call sees the file as it is on disk now. */
+/**
+ * A fresh import through tsx: each call sees the file as it is on disk now. The parent URL
+ * drops any `?namespace=` query: when this module was itself loaded through tsImport (the dev
+ * worker), tsx would otherwise reuse that namespace and hand back the cached module.
+ */
 export const importFresh: ModuleImporter = (file) =>
-  tsImport(pathToFileURL(file).href, import.meta.url) as Promise<Record<string, unknown>>;
+  tsImport(pathToFileURL(file).href, import.meta.url.split('?')[0]!) as Promise<Record<string, unknown>>;
 
 const DAG_FILE = /\.(ts|mts|js|mjs)$/;
 const NOT_DAG_FILE = /(\.d\.ts|\.test\.ts|\.spec\.ts)$/;

@@ -21,6 +21,7 @@ export type { RunIntervalsOptions } from './intervals.ts';
 export { testTask } from './test-task.ts';
 export { renderTaskFields } from './render-fields.ts';
 export { runIdFor } from './run-shared.ts';
+export { scheduleSpecOf } from './schedule-spec.ts';
 export { TaskTimeoutError } from './task-instance.ts';
 export { evaluateTriggerRule } from './trigger-rules.ts';
 export type { TriggerDecision, UpstreamTally } from './trigger-rules.ts';

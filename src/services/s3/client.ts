@@ -39,6 +39,9 @@ export function createS3Client(service: StartedService, overrides: S3ClientConfi
 
 /** {@link createS3Client} for a target that is not (yet) a started service. */
 export function createS3ClientFor(target: S3Target, overrides: S3ClientConfig = {}): S3Client {
+  // The SDK warns on every Node 20 process that its future releases need Node 22; dagbox pins its
+  // SDK version and supports Node 20.19+, so the notice would only bury dagbox's own output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   return new S3Client({
     endpoint: target.endpoint,
     region: target.region ?? S3_REGION,

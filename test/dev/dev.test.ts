@@ -1,0 +1,168 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot, tempProject } from '../helpers/project.ts';
+
+/** A `dagbox dev --watch` child process whose output can be awaited line by line. */
+class DevProcess {
+  readonly child: ChildProcess;
+  output = '';
+  private waiters: { re: RegExp; from: number; resolve(m: string): void }[] = [];
+
+  constructor(cwd: string, args: string[]) {
+    this.child = spawn(process.execPath, [join(repoRoot, 'bin/dagbox.js'), 'dev', '--watch', ...args], {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const onData = (d: Buffer) => {
+      this.output += d.toString();
+      this.waiters = this.waiters.filter((w) => {
+        const m = w.re.exec(this.output.slice(w.from));
+        if (m) w.resolve(m[0]);
+        return !m;
+      });
+    };
+    this.child.stdout!.on('data', onData);
+    this.child.stderr!.on('data', onData);
+  }
+
+  /** Output position: waits look only at output after it. */
+  mark(): number {
+    return this.output.length;
+  }
+
+  waitFor(re: RegExp, from = 0, timeoutMs = 20_000): Promise<string> {
+    const m = re.exec(this.output.slice(from));
+    if (m) return Promise.resolve(m[0]);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${re} within ${timeoutMs}ms; output after mark:\n${this.output.slice(from)}`)), timeoutMs);
+      this.waiters.push({ re, from, resolve: (s) => (clearTimeout(timer), resolve(s)) });
+    });
+  }
+
+  exit(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    return new Promise((resolve) => {
+      if (this.child.exitCode !== null) return resolve(this.child.exitCode);
+      this.child.once('exit', (code) => resolve(code));
+      this.child.kill(signal);
+    });
+  }
+}
+
+const dagA = (taskBody: string) => `import { Dag } from 'DAGBOX';
+import { label } from './_shared/util.ts';
+const dag = new Dag({ id: 'a', schedule: '@daily', startDate: '2021-02-01' });
+dag.task('t1', (ctx) => ctx.log.info(label(ctx.ds))).to(dag.task('t2', () => ${taskBody}));
+export default dag;
+`;
+const dagB = (extra = '') => `import { Dag } from 'DAGBOX';
+const dag = new Dag({ id: 'b', schedule: '@daily', startDate: '2021-02-01' });
+dag.task('only', () => 1);${extra}
+export default dag;
+`;
+
+let dev: DevProcess | undefined;
+afterEach(async () => {
+  await dev?.exit('SIGKILL');
+  dev = undefined;
+});
+
+describe('dagbox dev --watch (spawned on a temp project)', () => {
+  it('re-runs exactly the DAGs a save reaches, survives a syntax error, and picks up new and deleted files', async () => {
+    using p = tempProject({ 'dags/a.ts': dagA('1'), 'dags/b.ts': dagB(), 'dags/_shared/util.ts': 'export const label = (ds: string) => `day ${ds}`;\n' });
+    dev = new DevProcess(p.dir, ['--now', '2021-02-05', '--services', 'none']);
+    await dev.waitFor(/watching/);
+    expect(dev.output).toContain('a: 3 interval(s) 2021-02-02 … 2021-02-04');
+    expect(dev.output).toContain('b: 3 interval(s)');
+
+    let mark = dev.mark();
+    p.write('dags/a.ts', dagA('2'));
+    await dev.waitFor(/saved → result in \d+/, mark);
+    let after = dev.output.slice(mark);
+    expect(after).toMatch(/dags\/a\.ts → a reloaded in \d+ms \(~t2\)/);
+    expect(after).toMatch(/a 2021-02-04 success/);
+    expect(after).not.toMatch(/^b:/m);
+
+    mark = dev.mark();
+    p.write('dags/_shared/util.ts', 'export const label = (ds: string) => `date ${ds}`;\n');
+    await dev.waitFor(/saved → result in \d+/, mark);
+    after = dev.output.slice(mark);
+    expect(after).toMatch(/dags\/_shared\/util\.ts → a reloaded in \d+ms \(no task changed\)/);
+    expect(after).toMatch(/a 2021-02-04 success/);
+    expect(after).not.toMatch(/→ b reloaded/);
+
+    mark = dev.mark();
+    p.write('dags/b.ts', dagB('\nconst broken = ;'));
+    await dev.waitFor(/saved → result in \d+/, mark);
+    after = dev.output.slice(mark);
+    expect(after).toContain('keeping the last good version of b');
+    expect(after).toMatch(/✘ dags\/b\.ts:4:\d+: does not compile/);
+    expect(after).toMatch(/> 4 \| const broken = ;/);
+    expect(dev.child.exitCode).toBeNull();
+
+    mark = dev.mark();
+    p.write('dags/b.ts', dagB("\ndag.task('second', () => 2);"));
+    await dev.waitFor(/saved → result in \d+/, mark);
+    expect(dev.output.slice(mark)).toMatch(/dags\/b\.ts → b reloaded in \d+ms \(\+second\)/);
+
+    mark = dev.mark();
+    p.write('dags/c.ts', dagB().replace("id: 'b'", "id: 'c'"));
+    await dev.waitFor(/saved → result in \d+/, mark);
+    expect(dev.output.slice(mark)).toMatch(/dags\/c\.ts → c reloaded in \d+ms \(new DAG\)/);
+
+    mark = dev.mark();
+    rmSync(join(p.dir, 'dags/c.ts'));
+    await dev.waitFor(/dags\/c\.ts deleted: dropped c/, mark);
+
+    expect(await dev.exit('SIGTERM')).toBe(0);
+  });
+
+  it('runs against real services, reloads fixtures on change, and leaves no process or temp dir on quit', async () => {
+    using p = tempProject({
+      'fixtures/postgres/01_schema.sql': 'CREATE SCHEMA raw_data;\nCREATE TABLE raw_data.source (id int primary key, v text);\n',
+      'fixtures/postgres/raw_data.source.csv': 'id,v\n1,one\n2,two\n',
+      'dags/count.ts': `import { Dag } from 'DAGBOX';
+const dag = new Dag({ id: 'count', schedule: '@daily', startDate: '2021-02-01', inputs: ['raw_data.source'], outputs: ['raw_data.counts'] });
+dag.task('count', async (ctx) => {
+  const pg = ctx.postgres();
+  await pg.query('CREATE TABLE IF NOT EXISTS raw_data.counts (ds date primary key, n int)');
+  const { rows } = await pg.query('SELECT count(*)::int AS n FROM raw_data.source');
+  await pg.query('INSERT INTO raw_data.counts VALUES ($1, $2) ON CONFLICT (ds) DO UPDATE SET n = excluded.n', [ctx.ds, rows[0].n]);
+  ctx.log.info('counted ' + rows[0].n + ' rows');
+});
+export default dag;
+`,
+    });
+    dev = new DevProcess(p.dir, ['--now', '2021-02-03']);
+    await dev.waitFor(/watching/);
+    expect(dev.output).toMatch(/postgres: .* ready in/);
+    expect(dev.output).toMatch(/count 2021-02-02 success/);
+    const records = readdirSync(join(p.dir, '.dagbox/services'));
+    expect(records).toHaveLength(1);
+    const owned = JSON.parse(readFileSync(join(p.dir, '.dagbox/services', records[0]!), 'utf8')) as { processes: { pid: number }[]; dirs: string[] };
+    expect(owned.processes.length).toBeGreaterThan(0);
+
+    const mark = dev.mark();
+    writeFileSync(join(p.dir, 'fixtures/postgres/raw_data.source.csv'), 'id,v\n1,one\n2,two\n3,three\n');
+    await dev.waitFor(/saved → result in \d+/, mark);
+    const after = dev.output.slice(mark);
+    expect(after).toContain('fixtures/postgres/raw_data.source.csv → fixtures reloaded; re-running count');
+    expect(after).toMatch(/count 2021-02-02 success/);
+
+    expect(await dev.exit('SIGINT')).toBe(0);
+    for (const { pid } of owned.processes) expect(alive(pid), `pid ${pid}`).toBe(false);
+    for (const dir of owned.dirs) expect(existsSync(dir), dir).toBe(false);
+    expect(readdirSync(join(p.dir, '.dagbox/services'))).toEqual([]);
+  });
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
