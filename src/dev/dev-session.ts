@@ -148,10 +148,10 @@ export class DevSession {
       this.reportErrors(load);
       if (load.errors.length > 0) continue;
       for (const dag of load.dags) {
-        if (!this.selected(dag.id)) continue;
         const changes = dagChanges(before.get(dag.id), dag);
-        this.io.out(`${pc.cyan(cause)} → ${pc.bold(dag.id)} reloaded in ${ms(reloadMs)}${changes.length > 0 ? ` (${changes.join(' ')})` : ' (no task changed)'}`);
-        await this.runDag(dag);
+        const skip = this.selected(dag.id) ? '' : pc.dim(' — not run: not among --dag');
+        this.io.out(`${pc.cyan(cause)} → ${pc.bold(dag.id)} reloaded in ${ms(reloadMs)}${changes.length > 0 ? ` (${changes.join(' ')})` : ' (no task changed)'}${skip}`);
+        if (this.selected(dag.id)) await this.runDag(dag);
       }
     }
     this.io.out(pc.dim(`saved → result in ${ms(Date.now() - savedAt)}`));
@@ -170,16 +170,29 @@ export class DevSession {
     this.io.out(pc.dim(`saved → result in ${ms(Date.now() - savedAt)}`));
   }
 
-  /** The config changed: start over with the new config (services are restarted with it). */
+  /**
+   * The config changed: start over with the new config. The services are kept (restored to empty
+   * and given the fixtures again) when their settings did not change, else restarted with it.
+   */
   private async handleConfigChange(): Promise<void> {
-    this.io.out(pc.cyan('dagbox.config.ts changed: restarting the session'));
+    const previous = this.project;
+    this.project = await openProject(this.opts.cwd, { dags: this.opts.dags, load: false });
+    const keep = JSON.stringify(previous.config.services ?? {}) === JSON.stringify(this.project.config.services ?? {}) && previous.fixturesDir === this.project.fixturesDir;
+    this.io.out(pc.cyan(`dagbox.config.ts changed: restarting the session${keep ? ' (services kept: their settings did not change)' : ' with new services'}`));
     await this.dropSnapshots();
-    await this.session.dropSnapshot(this.empty);
-    await this.session.stop();
+    if (keep) {
+      for (const c of this.session.connections) this.project.connections.add(c);
+      await this.session.restore(this.empty);
+      await loadAndReport(this.session, (line) => this.io.err(pc.dim(line)));
+    } else {
+      await this.session.dropSnapshot(this.empty);
+      await this.session.stop();
+      await this.openSession();
+    }
+    const nowText = this.opts.now ?? this.project.config.now;
+    if (nowText) this.now = parseDate(nowText, 'UTC');
     const files = [...this.files.keys()];
     this.files.clear();
-    this.project = await openProject(this.opts.cwd, { dags: this.opts.dags, load: false });
-    await this.openSession();
     for (const load of await this.host.load(files)) {
       this.record(load);
       this.reportErrors(load);

@@ -123,6 +123,7 @@ describe('dagbox dev --watch (spawned on a temp project)', () => {
     using p = tempProject({
       'fixtures/postgres/01_schema.sql': 'CREATE SCHEMA raw_data;\nCREATE TABLE raw_data.source (id int primary key, v text);\n',
       'fixtures/postgres/raw_data.source.csv': 'id,v\n1,one\n2,two\n',
+      'dagbox.config.ts': "export default { variables: { unit: 'rows' } };\n",
       'dags/count.ts': `import { Dag } from 'DAGBOX';
 const dag = new Dag({ id: 'count', schedule: '@daily', startDate: '2021-02-01', inputs: ['raw_data.source'], outputs: ['raw_data.counts'] });
 dag.task('count', async (ctx) => {
@@ -130,7 +131,7 @@ dag.task('count', async (ctx) => {
   await pg.query('CREATE TABLE IF NOT EXISTS raw_data.counts (ds date primary key, n int)');
   const { rows } = await pg.query('SELECT count(*)::int AS n FROM raw_data.source');
   await pg.query('INSERT INTO raw_data.counts VALUES ($1, $2) ON CONFLICT (ds) DO UPDATE SET n = excluded.n', [ctx.ds, rows[0].n]);
-  ctx.log.info('counted ' + rows[0].n + ' rows');
+  ctx.log.info('counted ' + rows[0].n + ' ' + ctx.variables.get('unit'));
 });
 export default dag;
 `,
@@ -151,12 +152,27 @@ export default dag;
     expect(after).toContain('fixtures/postgres/raw_data.source.csv → fixtures reloaded; re-running count');
     expect(after).toMatch(/count 2021-02-02 success/);
 
+    const configMark = dev.mark();
+    writeFileSync(join(p.dir, 'dagbox.config.ts'), "export default { variables: { unit: 'records' } };\n");
+    await dev.waitFor(/count 2021-02-02 success/, configMark);
+    expect(dev.output.slice(configMark)).toContain('dagbox.config.ts changed: restarting the session (services kept: their settings did not change)');
+    const runs = await runFiles(p.dir);
+    expect(runs.some((r) => r.includes('counted 3 records'))).toBe(true);
+
     expect(await dev.exit('SIGINT')).toBe(0);
     for (const { pid } of owned.processes) expect(alive(pid), `pid ${pid}`).toBe(false);
     for (const dir of owned.dirs) expect(existsSync(dir), dir).toBe(false);
     expect(readdirSync(join(p.dir, '.dagbox/services'))).toEqual([]);
   });
 });
+
+/** The recorded run files of the project (.dagbox/runs/<dag>/<run>.json), as text. */
+async function runFiles(dir: string): Promise<string[]> {
+  const root = join(dir, '.dagbox/runs');
+  return readdirSync(root, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.json'))
+    .map((e) => readFileSync(join(e.parentPath, e.name), 'utf8'));
+}
 
 function alive(pid: number): boolean {
   try {
