@@ -8,7 +8,7 @@ import { loadFixtures, type FixtureReport } from '../services/fixtures/index.ts'
 import { createMysqlPool } from '../services/mysql/index.ts';
 import { clientConfig as pgClientConfig } from '../services/postgres/client.ts';
 import { createS3Client } from '../services/s3/index.ts';
-import { createPostgresClients, dropSnapshot, restore, snapshot, type OwnedPostgresClients, type ServiceClients, type Snapshot } from '../services/snapshot/index.ts';
+import { createPostgresClients, dropSnapshot, restore, snapshot, type OwnedPostgresClients, type RestoreReport, type ServiceClients, type Snapshot } from '../services/snapshot/index.ts';
 import { startServices, type ServiceKind, type ServiceSet } from '../services/index.ts';
 
 /** `--services`: one mode for all three services, or `none` to run without any. */
@@ -41,7 +41,8 @@ export interface Session extends AsyncDisposable {
   /** Load the fixtures folder; all or nothing. No-op without services. */
   loadFixtures(): Promise<FixtureReport | null>;
   snapshot(name: string): Promise<Snapshot | null>;
-  restore(snap: Snapshot | null): Promise<void>;
+  /** Put every service back as it was at the snapshot; the report says how long each took. */
+  restore(snap: Snapshot | null): Promise<RestoreReport | null>;
   dropSnapshot(snap: Snapshot | null): Promise<void>;
   /** The clients fixtures and snapshots use (for verification reads). */
   readonly clients: Partial<ServiceClients>;
@@ -112,9 +113,7 @@ async function connectSession(services: ServiceSet, opts: SessionOptions): Promi
       return report;
     },
     snapshot: (name) => snapshot(clients, name),
-    async restore(snap) {
-      if (snap) await restore(clients, snap);
-    },
+    restore: async (snap) => (snap ? restore(clients, snap) : null),
     async dropSnapshot(snap) {
       if (snap) await dropSnapshot(clients, snap);
     },
@@ -148,7 +147,7 @@ function emptySession(): Session {
     hooks: () => ({}),
     loadFixtures: async () => null,
     snapshot: async () => null,
-    restore: async () => {},
+    restore: async () => null,
     dropSnapshot: async () => {},
     stop: async () => {},
     [Symbol.asyncDispose]: async () => {},
