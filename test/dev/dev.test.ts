@@ -182,3 +182,36 @@ function alive(pid: number): boolean {
     return false;
   }
 }
+
+describe('dagbox dev --watch on a terminal', () => {
+  it('answers the keys r, n, p and q', async () => {
+    using p = tempProject({ 'dags/b.ts': dagB() });
+    // `script` gives the process a pseudo-terminal, so stdin is a TTY and keys arrive one by one.
+    const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(join(repoRoot, 'bin/dagbox.js'))} dev --watch --now 2021-02-05 --services none`;
+    const child = spawn('script', ['-qfec', cmd, '/dev/null'], { cwd: p.dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    const waitFor = async (re: RegExp, from: number) => {
+      for (let i = 0; i < 200 && !re.test(output.slice(from)); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(output.slice(from)).toMatch(re);
+    };
+    try {
+      await waitFor(/keys: r re-run/, 0);
+      let mark = output.length;
+      child.stdin.write('n');
+      await waitFor(/now = 2021-02-06T00:00:00\.000Z[\s\S]*b: 3 interval\(s\) 2021-02-03 … 2021-02-05/, mark);
+      mark = output.length;
+      child.stdin.write('p');
+      await waitFor(/now = 2021-02-05T00:00:00\.000Z[\s\S]*b: 3 interval\(s\) 2021-02-02 … 2021-02-04/, mark);
+      mark = output.length;
+      child.stdin.write('r');
+      await waitFor(/b: 3 interval\(s\) 2021-02-02 … 2021-02-04/, mark);
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.stdin.write('q');
+      expect(await exited).toBe(0);
+      expect(output).toContain('stopping: services, worker and temp dirs');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
