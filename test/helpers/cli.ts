@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { dagboxImport, repoRoot, tempProject } from './project.ts';
 
 export interface CliResult {
@@ -26,11 +26,22 @@ export function dagbox(args: string[], opts: { cwd: string; env?: Record<string,
   });
 }
 
-/** A temp project holding a copy of the example DAGs of dags/, importing this checkout's dagbox. */
+/**
+ * A temp copy of this repo's project files — dags/ (importing this checkout's dagbox by URL),
+ * fixtures/ and dagbox.config.ts — plus `extra` files.
+ */
 export function exampleProject(extra: Record<string, string> = {}) {
   const files: Record<string, string> = {};
-  for (const name of readdirSync(join(repoRoot, 'dags'))) {
-    files[`dags/${name}`] = readFileSync(join(repoRoot, 'dags', name), 'utf8').replaceAll("from 'dagbox'", `from '${dagboxImport}'`);
+  for (const dir of ['dags', 'fixtures']) {
+    if (!existsSync(join(repoRoot, dir))) continue;
+    for (const e of readdirSync(join(repoRoot, dir), { recursive: true, withFileTypes: true })) {
+      if (!e.isFile()) continue;
+      const path = join(e.parentPath, e.name);
+      const text = readFileSync(path, 'utf8');
+      files[relative(repoRoot, path)] = dir === 'dags' ? text.replaceAll("from 'dagbox'", `from '${dagboxImport}'`) : text;
+    }
   }
+  const config = join(repoRoot, 'dagbox.config.ts');
+  if (existsSync(config)) files['dagbox.config.ts'] = readFileSync(config, 'utf8').replaceAll("from 'dagbox'", `from '${dagboxImport}'`);
   return tempProject({ ...files, ...extra });
 }
