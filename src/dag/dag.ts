@@ -226,7 +226,7 @@ export class Dag {
   finalise(): DeclaredEdge[] {
     if (this.unresolved) return this.unresolved;
     this.unresolved = [];
-    const resolved: { from: Node; to: Node }[] = [];
+    const resolved: ResolvedEdge[] = [];
     for (const edge of this.edges) {
       const from = this.resolve(edge.from);
       const to = this.resolve(edge.to);
@@ -255,30 +255,29 @@ function flatten(nodes: NodeLike | readonly NodeLike[]): NodeRef[] {
   return [nodes as NodeRef];
 }
 
-/** Tasks of a group with no upstream edge from inside the group. */
-function roots(node: Node, edges: readonly { from: Node; to: Node }[]): Task[] {
-  if (node instanceof Task) return [node];
-  const members = new Set(node.tasks());
-  const hasInnerUpstream = new Set<Task>();
-  for (const e of edges) {
-    for (const f of expand(e.from)) for (const t of expand(e.to)) {
-      if (members.has(f) && members.has(t)) hasInnerUpstream.add(t);
-    }
-  }
-  return [...members].filter((t) => !hasInnerUpstream.has(t));
+type ResolvedEdge = { from: Node; to: Node };
+
+/** Tasks of a group with no upstream edge from inside the group: where edges into the group land. */
+function roots(node: Node, edges: readonly ResolvedEdge[]): Task[] {
+  return boundary(node, edges, 'to');
 }
 
-/** Tasks of a group with no downstream edge to inside the group. */
-function leaves(node: Node, edges: readonly { from: Node; to: Node }[]): Task[] {
+/** Tasks of a group with no downstream edge to inside the group: where edges out of the group start. */
+function leaves(node: Node, edges: readonly ResolvedEdge[]): Task[] {
+  return boundary(node, edges, 'from');
+}
+
+/** The group's tasks that are not the `end` of any edge between two of its own tasks. */
+function boundary(node: Node, edges: readonly ResolvedEdge[], end: 'from' | 'to'): Task[] {
   if (node instanceof Task) return [node];
   const members = new Set(node.tasks());
-  const hasInnerDownstream = new Set<Task>();
+  const inner = new Set<Task>();
   for (const e of edges) {
     for (const f of expand(e.from)) for (const t of expand(e.to)) {
-      if (members.has(f) && members.has(t)) hasInnerDownstream.add(f);
+      if (members.has(f) && members.has(t)) inner.add(end === 'to' ? t : f);
     }
   }
-  return [...members].filter((t) => !hasInnerDownstream.has(t));
+  return [...members].filter((t) => !inner.has(t));
 }
 
 function expand(node: Node): Task[] {
