@@ -42,10 +42,12 @@ class DevProcess {
     });
   }
 
-  exit(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  /** Send `signal`; a process still alive after `graceMs` is killed outright. */
+  exit(signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000): Promise<number | null> {
     return new Promise((resolve) => {
-      if (this.child.exitCode !== null) return resolve(this.child.exitCode);
-      this.child.once('exit', (code) => resolve(code));
+      if (this.child.exitCode !== null || this.child.signalCode !== null) return resolve(this.child.exitCode);
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+      this.child.once('exit', (code) => (clearTimeout(timer), resolve(code)));
       this.child.kill(signal);
     });
   }
@@ -64,8 +66,9 @@ export default dag;
 `;
 
 let dev: DevProcess | undefined;
+// A failed test still stops its dev process the way a user would, so its services clean up after themselves.
 afterEach(async () => {
-  await dev?.exit('SIGKILL');
+  await dev?.exit('SIGTERM');
   dev = undefined;
 });
 
