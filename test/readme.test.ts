@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { dagbox, exampleProject } from './helpers/cli.ts';
+import { dagbox, exampleProject, stopChild } from './helpers/cli.ts';
 import { repoRoot } from './helpers/project.ts';
 
 const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
@@ -47,11 +47,9 @@ describe('README', () => {
       expect(output).toContain('watching');
       expect(output).toMatch(/example_linear 20\d\d-\d\d-\d\d success/);
       expect(output).not.toMatch(/✘/);
-      const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      expect(await exit).toBe(0);
+      expect(await stopChild(child)).toBe(0);
     } finally {
-      child.kill('SIGKILL');
+      await stopChild(child);
     }
   }, 120_000);
 });

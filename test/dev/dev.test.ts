@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stopChild } from '../helpers/cli.ts';
 import { repoRoot, tempProject } from '../helpers/project.ts';
 
 /** A `dagbox dev --watch` child process whose output can be awaited line by line. */
@@ -42,12 +43,12 @@ class DevProcess {
     });
   }
 
-  /** Send `signal`; a process still alive after `graceMs` is killed outright. */
-  exit(signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000): Promise<number | null> {
+  /** Send `signal` (SIGTERM by default, via stopChild); still alive after a grace period: killed outright. */
+  exit(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (signal === 'SIGTERM') return stopChild(this.child);
     return new Promise((resolve) => {
-      if (this.child.exitCode !== null || this.child.signalCode !== null) return resolve(this.child.exitCode);
-      const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
-      this.child.once('exit', (code) => (clearTimeout(timer), resolve(code)));
+      if (this.child.exitCode !== null) return resolve(this.child.exitCode);
+      this.child.once('exit', (code) => resolve(code));
       this.child.kill(signal);
     });
   }
@@ -214,7 +215,7 @@ describe('dagbox dev --watch on a terminal', () => {
       expect(await exited).toBe(0);
       expect(output).toContain('stopping: services, worker and temp dirs');
     } finally {
-      child.kill('SIGKILL');
+      await stopChild(child);
     }
   });
 });

@@ -45,3 +45,16 @@ export function exampleProject(extra: Record<string, string> = {}) {
   if (existsSync(config)) files['dagbox.config.ts'] = readFileSync(config, 'utf8').replaceAll("from 'dagbox'", `from '${dagboxImport}'`);
   return tempProject({ ...files, ...extra });
 }
+
+/**
+ * Stop a spawned dagbox the way a user would (SIGTERM, so it stops its services and removes their
+ * dirs), and kill it outright only if it is still alive after `graceMs`.
+ */
+export function stopChild(child: import('node:child_process').ChildProcess, graceMs = 10_000): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', (code) => (clearTimeout(timer), resolve(code)));
+    child.kill('SIGTERM');
+  });
+}
