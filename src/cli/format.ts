@@ -49,7 +49,8 @@ export function runLine(run: DagRunResult): string {
     .map((t) => {
       const mark = STATE_MARK[t.state] ?? t.state;
       const tries = t.tryNumber > 1 ? pc.dim(` try ${t.tryNumber}`) : '';
-      return `${t.taskId} ${(STATE_COLOR[t.state] ?? pc.dim)(mark)}${t.startedAt ? pc.dim(` ${ms(t.durationMs)}`) : ''}${tries}`;
+      const rows = t.rows !== undefined ? pc.dim(` ${t.rows} rows`) : '';
+      return `${t.taskId} ${(STATE_COLOR[t.state] ?? pc.dim)(mark)}${t.startedAt ? pc.dim(` ${ms(t.durationMs)}`) : ''}${rows}${tries}`;
     })
     .join(pc.dim(' · '));
   return `${pc.bold(run.dagId)} ${shortDate(run.interval.start)} ${state(run.state)}  ${tasks}  ${pc.dim(`(${ms(run.durationMs)})`)}`;

@@ -63,6 +63,8 @@ export async function runTaskInstance(shared: RunShared, plan: TaskPlan, result:
     result.endedAt = clock.now();
     if (outcome.ok) {
       if (outcome.value !== undefined) shared.xcom.push(plan.id, RETURN_VALUE, outcome.value);
+      const rows = (outcome.value as { rows?: unknown } | null | undefined)?.rows;
+      if (typeof rows === 'number') result.rows = rows;
       delete result.error;
       setTaskState(shared, result, 'success');
       if (mode.callbacks) await runCallback('onSuccess', plan.args.onSuccess, outcome.ctx, log);

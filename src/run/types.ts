@@ -89,6 +89,8 @@ export interface TaskInstanceResult {
   durationMs: number;
   /** The masked error of the last try, or why the task did not run. */
   error?: string;
+  /** Rows the task wrote, when its return value says so (`{ rows: n }`, as the operators return). */
+  rows?: number;
   /** Masked log lines, `[timestamp] LEVEL - message`. */
   log: string[];
 }

@@ -156,3 +156,14 @@ describe('runDagRun never hangs on a DAG that cannot complete', () => {
     expect(run.state).toBe('success');
   });
 });
+
+describe('rows written', () => {
+  it('records rows from a return value shaped { rows: n }, as operators return, and nothing otherwise', async () => {
+    const d = dag();
+    d.task('load', () => ({ table: 'raw_data.nps', rows: 42 }));
+    d.task('count', () => 7);
+    const run = await runDagRun(d, day('2021-02-05'), testEnv());
+    expect(run.tasks.find((t) => t.taskId === 'load')!.rows).toBe(42);
+    expect(run.tasks.find((t) => t.taskId === 'count')!.rows).toBeUndefined();
+  });
+});
