@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import pc from 'picocolors';
 import { formatLoadError } from '../dag/loader.ts';
 import type { DataInterval } from '../dag/types.ts';
@@ -9,6 +9,7 @@ import { globals, jsonOption, positiveInt, servicesOption, type Io } from './mai
 import { cliDate, openProject, UserError, withSession } from './project.ts';
 import { scheduleSpecOf } from '../run/index.ts';
 import type { ServicesFlag } from '../session/session.ts';
+import { assertVerifyFlags, runVerifiedBackfill } from './verify-command.ts';
 
 /** `dagbox dags list|show|next|test|backfill`. */
 export function registerDagCommands(dags: Command, io: Io, state: { exitCode: number }): void {
@@ -124,16 +125,27 @@ export function registerDagCommands(dags: Command, io: Io, state: { exitCode: nu
     .option('--run-backwards', 'run the latest interval first (tasks with dependsOnPast refuse this)')
     .option('--max-active-runs <n>', "concurrent runs (default: the DAG's maxActiveRuns)", positiveInt)
     .option('--dry-run', 'print the intervals that would run, and run nothing')
+    .option('--verify', 'replay the range on the fixtures and prove it safe to backfill: idempotency, backfill order and replay, with row-level diffs (nothing is recorded)')
+    .option('--faults', 'with --verify: also make each writing task fail midway and prove it leaves no partial result')
+    .option('--shuffle', 'with --verify: check the order by running the range shuffled (the seed is printed) instead of backwards')
+    .option('--seed <n>', 'with --shuffle: replay the order of an earlier shuffle', nonNegativeInt)
     .addOption(servicesOption())
     .addOption(jsonOption())
     .action(async (dagId: string, opts: BackfillOptions, cmd: Command) => {
       const g = globals(cmd);
+      assertVerifyFlags(opts);
       const project = await openProject(g.cwd, g);
       const dag = project.dag(dagId);
       const start = cliDate(opts.startDate, dag, '--start-date');
       const end = cliDate(opts.endDate, dag, '--end-date');
       if (end <= start) throw new UserError(`--end-date ${opts.endDate} must be after --start-date ${opts.startDate}: the range [START, END) would be empty`, 2);
       let intervals = backfillIntervals(scheduleSpecOf(dag), start, end);
+      if (opts.verify && !opts.dryRun) {
+        // Verification replays the whole range on the fixtures, whatever the run history says.
+        const verified = await runVerifiedBackfill(project, dag, intervals, opts, io, g.json === true);
+        if (!verified.ok) state.exitCode = 1;
+        return;
+      }
       const skipped = alreadyRan(await project.history(dagId), intervals, opts.reprocess);
       intervals = intervals.filter((i) => !skipped.has(i.start.getTime()));
       if (opts.runBackwards) {
@@ -191,7 +203,17 @@ interface BackfillOptions {
   runBackwards?: boolean;
   maxActiveRuns?: number;
   dryRun?: boolean;
+  verify?: boolean;
+  faults?: boolean;
+  shuffle?: boolean;
+  seed?: number;
   services?: ServicesFlag;
+}
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a whole number of 0 or more, got "${value}"`);
+  return n;
 }
 
 /** Logical dates (ms) to skip because a run for them already exists and --reprocess does not cover it. */

@@ -4,6 +4,7 @@ import { formatLoadError } from '../dag/loader.ts';
 import { registerDagCommands } from './dags.ts';
 import { registerDevCommand } from './dev.ts';
 import { registerTaskCommands } from './tasks.ts';
+import { registerTestCommand } from './test-command.ts';
 import { UserError } from './project.ts';
 
 /** Options every command understands. */
@@ -42,6 +43,7 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
   registerDagCommands(dags, io, state);
   const tasks = program.command('tasks').description("Task commands, as Airflow's `airflow tasks ...`");
   registerTaskCommands(tasks, io, state);
+  registerTestCommand(program, io, state);
   registerDevCommand(program, io, state);
   for (const group of [dags, tasks]) group.exitOverride();
   return program;

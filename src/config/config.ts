@@ -2,6 +2,7 @@ import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
+import type { VerifySettings } from '../verify/types.ts';
 import type { Connection } from './connection.ts';
 
 /** How to provide one service: `auto` tries containers, then local processes, then a given URL. */
@@ -33,6 +34,8 @@ export interface DagboxConfig {
   now?: string;
   /** How many of the latest due intervals dev and test run per DAG. Default 3. */
   window?: number;
+  /** Verification settings for every DAG (ignore lists, keys, event-time columns); a DAG's own `verify` wins per table. */
+  verify?: VerifySettings;
 }
 
 /** Identity function that gives `dagbox.config.ts` its types. */

@@ -2,6 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Pool as MysqlPool } from 'mysql2/promise';
 import type { Pool as PgPool } from 'pg';
 import type { Connection } from '../config/connection.ts';
+import type { VerifySettings } from '../verify/types.ts';
 
 /** When a task runs, given the states of its upstream tasks (Airflow's trigger rules). */
 export type TriggerRule = 'all_success' | 'all_done' | 'one_failed' | 'none_failed';
@@ -76,6 +77,11 @@ export interface DagOptions {
   inputs?: Dataset[];
   /** Tables and S3 prefixes the DAG writes. */
   outputs?: Dataset[];
+  /**
+   * Verification settings for the tables this DAG writes (`dagbox test`, `dags backfill --verify`):
+   * volatile columns to ignore, row keys, event-time columns. They win over `verify` in dagbox.config.ts.
+   */
+  verify?: VerifySettings;
 }
 
 /** The data interval of one DAG run: `[start, end)`; the logical date is `start`. */

@@ -1,0 +1,107 @@
+import type { Dag } from '../dag/dag.ts';
+import type { DataInterval } from '../dag/types.ts';
+import type { DagRunResult } from '../run/index.ts';
+import type { Snapshot } from '../services/snapshot/index.ts';
+import type { ServiceClients } from '../services/snapshot/service-clients.ts';
+import { verifyDb, type VerifyDb } from './db.ts';
+import { DiffEngine } from './diff.ts';
+import { Keeper, type KeptState } from './keeper.ts';
+import type { DagRunner, IntervalRunner } from './runner.ts';
+import type { TableSettings } from './settings.ts';
+import { compareStates, StateReader } from './state.ts';
+import type { StateChanges, StateFingerprint, TableFingerprint } from './types.ts';
+
+/** What verification needs of a session (a {@link Session} has all of it). */
+export interface VerifySession {
+  readonly clients: Partial<ServiceClients>;
+  snapshot(name: string): Promise<Snapshot | null>;
+  restore(snap: Snapshot | null): Promise<unknown>;
+  dropSnapshot(snap: Snapshot | null): Promise<void>;
+}
+
+/** A run made by verification, with the step that made it. */
+export interface VerifyRun {
+  readonly step: string;
+  readonly run: DagRunResult;
+}
+
+/** Whether a run is usable: `ok`, failed only in data-check tasks (check 6), or broken. */
+export type RunVerdict = 'ok' | 'data-check' | 'broken';
+
+const CHECK_TASK = /(^|[._-])(check|checks|validate|assert|dq)([._-]|$)|check$/i;
+
+/**
+ * Everything the checks share for one DAG: the session's services (fingerprints, diffs, kept
+ * copies), the runner, the settings and the runs made so far.
+ */
+export class VerifyContext {
+  readonly db: VerifyDb;
+  readonly reader: StateReader;
+  readonly engine: DiffEngine;
+  readonly keeper: Keeper;
+  readonly runs: VerifyRun[] = [];
+
+  constructor(
+    readonly session: VerifySession,
+    readonly runner: IntervalRunner,
+    readonly settings: TableSettings,
+    readonly log: (line: string) => void = () => {},
+  ) {
+    this.db = verifyDb(session.clients);
+    this.reader = new StateReader(this.db, settings);
+    this.engine = new DiffEngine(this.db, settings);
+    this.keeper = new Keeper(this.db);
+  }
+
+  /** The DAG, when the runner has it (needed for fault injection). */
+  get dag(): Dag | null {
+    return (this.runner as Partial<DagRunner>).dag ?? null;
+  }
+
+  capture(): Promise<StateFingerprint> {
+    return this.reader.capture();
+  }
+
+  /** Run one interval and remember the run under `step`. */
+  async run(step: string, interval: DataInterval, previous: DagRunResult | null = null): Promise<DagRunResult> {
+    const run = await this.runner.run(interval, previous);
+    this.runs.push({ step, run });
+    return run;
+  }
+
+  /** Remember runs made elsewhere (several at once, by the order check). */
+  record(step: string, runs: readonly DagRunResult[]): void {
+    for (const run of runs) this.runs.push({ step, run });
+  }
+
+  /** Is the run usable for comparisons? Failures of data-check tasks alone leave it usable. */
+  verdict(run: DagRunResult): RunVerdict {
+    if (run.state === 'success') return 'ok';
+    const failed = run.tasks.filter((t) => t.state === 'failed');
+    if (failed.length > 0 && failed.every((t) => this.isDataCheck(t.taskId))) return 'data-check';
+    return 'broken';
+  }
+
+  /** Tasks that check data: operators whose kind names a check (columnCheck, tableCheck, ...) or tasks named so. */
+  isDataCheck(taskId: string): boolean {
+    const kind = this.dag?.tasks.get(taskId)?.kind ?? '';
+    return /check/i.test(kind) || CHECK_TASK.test(taskId);
+  }
+
+  /** Restore a session snapshot, keeping `kept` copies usable across it. */
+  async restore(snap: Snapshot | null, kept: readonly (KeptState | null | undefined)[] = []): Promise<void> {
+    await this.keeper.acrossRestore(kept, async () => void (await this.session.restore(snap)));
+  }
+
+  /** Keep, as they are now, the tables and objects of `after` that `changes` touch (those that still exist). */
+  keepChanged(label: string, changes: StateChanges): Promise<KeptState> {
+    const tables = changes.tables.map((c) => c.after).filter((t): t is TableFingerprint => t !== null);
+    const objects = changes.objects.map((c) => c.after).filter((o) => o !== null);
+    return this.keeper.keep(label, tables, objects);
+  }
+
+  /** Compare two fingerprints. */
+  compare(before: StateFingerprint, after: StateFingerprint, missingIsEmpty = false): StateChanges {
+    return compareStates(before, after, { missingIsEmpty });
+  }
+}

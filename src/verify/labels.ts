@@ -1,0 +1,30 @@
+import type { DataInterval } from '../dag/types.ts';
+
+/** A date for reports: `2021-02-05` at midnight UTC, else `2021-02-05T02:00Z`. */
+export function shortTime(d: Date): string {
+  const iso = d.toISOString();
+  if (iso.endsWith('T00:00:00.000Z')) return iso.slice(0, 10);
+  return iso.replace(/:00\.000Z$/, 'Z').replace(/\.000Z$/, 'Z');
+}
+
+/** An interval by its logical date, as people name runs: `2021-02-05`. */
+export function intervalLabel(i: DataInterval): string {
+  return shortTime(i.start);
+}
+
+/** `[2021-02-05, 2021-02-08)` */
+export function windowLabel(intervals: readonly DataInterval[]): string {
+  if (intervals.length === 0) return '(no intervals)';
+  return `[${shortTime(intervals[0]!.start)}, ${shortTime(intervals.at(-1)!.end)})`;
+}
+
+/** `1st`, `2nd`, `3rd`, `4th` ... */
+export function ordinal(n: number): string {
+  const suffix = n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
+}
+
+/** `1 interval`, `3 intervals` */
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`;
+}

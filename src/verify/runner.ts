@@ -1,0 +1,49 @@
+import type { Dag } from '../dag/dag.ts';
+import type { DataInterval, TaskContext } from '../dag/types.ts';
+import { runDagRun, runIntervals, VirtualClock, type DagRunResult, type RunEnvironment } from '../run/index.ts';
+
+/**
+ * Runs one DAG's intervals for verification. A plain object so callers that run DAGs elsewhere
+ * (the dev loop runs them in a worker thread) can supply their own `run`.
+ */
+export interface IntervalRunner {
+  readonly dagId: string;
+  /** Run one interval (a backfill run); `previous` is the run before it, for dependsOnPast tasks. */
+  run(interval: DataInterval, previous?: DagRunResult | null): Promise<DagRunResult>;
+}
+
+/** A runner that can also run many intervals at once and with extra task-context hooks (checks 2 and 4). */
+export interface DagRunner extends IntervalRunner {
+  readonly dag: Dag;
+  /** Run `intervals` in the order given, at most `maxActiveRuns` at once. */
+  runMany(intervals: DataInterval[], maxActiveRuns?: number): Promise<DagRunResult[]>;
+  /** Run one interval of another DAG object (an instrumented copy) with extra hooks, one task at a time. */
+  runWith(dag: Dag, interval: DataInterval, hooks: (ctx: TaskContext, base: Record<string, unknown>) => Record<string, unknown>): Promise<DagRunResult>;
+}
+
+/**
+ * The runner of a loaded DAG in a run environment (with the session's hooks). Verification runs
+ * are simulations: they are not recorded in the run history, and each starts its virtual clock at
+ * the end of its interval, so a re-run sees exactly what the first run saw.
+ */
+export function dagRunner(dag: Dag, env: RunEnvironment): DagRunner {
+  const quiet = (interval: DataInterval): RunEnvironment => ({ ...env, store: undefined, clock: new VirtualClock(interval.end) });
+  return {
+    dagId: dag.id,
+    dag,
+    run: (interval, previous = null) => runDagRun(dag, interval, quiet(interval), { runType: 'backfill', previous }),
+    runMany: (intervals, maxActiveRuns) =>
+      runIntervals(dag, intervals, { ...env, store: undefined, clock: new VirtualClock(intervals[0]?.end ?? new Date()) }, { runType: 'backfill', maxActiveRuns }),
+    runWith: (other, interval, hooks) => {
+      const base = env.hooks;
+      return runDagRun(other, interval, {
+        ...quiet(interval),
+        maxActiveTasks: 1,
+        hooks: (ctx) => {
+          const own = base?.(ctx) ?? {};
+          return { ...own, ...hooks(ctx, own) };
+        },
+      }, { runType: 'backfill' });
+    },
+  };
+}
