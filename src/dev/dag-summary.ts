@@ -9,7 +9,7 @@ export function summarize(dag: Dag, file: string): DagSummary {
     id: dag.id,
     file,
     spec: scheduleSpecOf(dag),
-    options: { schedule: o.schedule, maxActiveRuns: o.maxActiveRuns, inputs: o.inputs, outputs: o.outputs, description: o.description },
+    options: { schedule: o.schedule, maxActiveRuns: o.maxActiveRuns, inputs: o.inputs, outputs: o.outputs, description: o.description, verify: o.verify },
     tasks: [...dag.tasks.values()].map(taskSummary),
   };
 }

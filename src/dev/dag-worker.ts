@@ -58,7 +58,7 @@ async function run(id: number, dagId: string, intervals: DataInterval[], runType
   const connections = createConnections(Object.fromEntries(spec.connections.map((c) => [c.connId, c])), {});
   const masker = maskerFor(variables, connections);
   for (const s of spec.secrets) masker.add(s);
-  const services = connectionHooks(connections, spec.bucket);
+  const services = connectionHooks(connections, spec.bucket, spec.fixturesDir);
   try {
     return await runIntervals(dag, intervals, {
       variables,

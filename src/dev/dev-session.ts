@@ -3,12 +3,13 @@ import { basename, relative } from 'node:path';
 import pc from 'picocolors';
 import { loadAndReport, openProject, type Project } from '../cli/project.ts';
 import { failureDetails, ms, runLine, shortDate } from '../cli/format.ts';
-import { dagFiles, formatLoadError } from '../dag/loader.ts';
+import { dagFiles, formatLoadError, loadDagFile } from '../dag/loader.ts';
 import type { DataInterval } from '../dag/types.ts';
 import type { DagRunResult } from '../run/index.ts';
 import { dueIntervals, followingInterval, parseDate } from '../schedule/index.ts';
 import type { Snapshot } from '../services/snapshot/index.ts';
 import type { ServicesFlag, Session } from '../session/session.ts';
+import { checkIdempotency, formatCheckResult, formatVerification, verifyDag, type CheckId } from '../verify/index.ts';
 import { codeFrame } from './code-frame.ts';
 import { DagHost } from './dag-host.ts';
 import { dagChanges } from './dag-summary.ts';
@@ -39,12 +40,6 @@ export interface DevIo {
 }
 
 /**
- * Verifies that re-running a DAG's latest interval leaves the same tables. Supplied by the
- * verification engine; `null` when there are no services to compare.
- */
-export type IdempotencyCheck = (dag: DagSummary, latest: DataInterval, rerun: () => Promise<DagRunResult[]>) => Promise<{ ok: boolean; lines: string[] }>;
-
-/**
  * `dagbox dev`: services started once and kept, DAGs loaded in a worker, their latest intervals
  * run at a simulated time, and — with watch — every save answered by reloading exactly the DAGs
  * it reaches, restoring the services to the snapshot before those DAGs' runs, and running them
@@ -65,8 +60,6 @@ export class DevSession {
   private queue: Promise<void> = Promise.resolve();
   private failed = false;
   private closing: Promise<void> | undefined;
-  /** Set by the verification engine when services exist. */
-  idempotency: IdempotencyCheck | null = null;
 
   constructor(private readonly opts: DevOptions, private readonly io: DevIo) {
     this.now = new Date();
@@ -216,7 +209,7 @@ export class DevSession {
   }
 
   /** Restore the state before this DAG's runs, run its due intervals, and check the latest one's idempotency. */
-  private async runDag(dag: DagSummary): Promise<void> {
+  private async runDag(dag: DagSummary, verify = this.opts.verify): Promise<void> {
     const intervals = dueIntervals(dag.spec, this.now, { limit: this.window() });
     if (intervals.length === 0) {
       this.io.out(`${pc.bold(dag.id)}: no interval due at ${this.now.toISOString()}`);
@@ -234,11 +227,49 @@ export class DevSession {
       this.failed = true;
       return;
     }
-    const latest = intervals[intervals.length - 1]!;
-    if (this.opts.verify && this.idempotency) {
-      const result = await this.idempotency(dag, latest, () => this.host.run(dag.id, [latest], 'manual', this.runSpec()));
-      if (!result.ok) this.failed = true;
-      for (const l of result.lines) this.io.out(`  ${l}`);
+    if (verify && this.session.services) await this.checkLatest(dag, intervals[intervals.length - 1]!, runs[runs.length - 2] ?? null);
+  }
+
+  /** Check 1 on the interval that just ran: run it once more in the worker and compare the states. */
+  private async checkLatest(dag: DagSummary, latest: DataInterval, previous: DagRunResult | null): Promise<void> {
+    const target = {
+      dagId: dag.id,
+      verify: dag.options.verify,
+      run: async (interval: DataInterval) => (await this.host.run(dag.id, [interval], 'manual', this.runSpec()))[0]!,
+    };
+    const result = await checkIdempotency(this.session, target, latest, null, { alreadyRan: true, previous, settings: this.project.config.verify });
+    if (result.status === 'fail') this.failed = true;
+    for (const l of formatCheckResult(result)) this.io.out(`  ${l}`);
+  }
+
+  /**
+   * Verify each selected DAG over its window, as `dags backfill --verify` does (checks 1-3 and the
+   * data checks), from the state before its runs. verifyDag needs the DAG object, so it is imported
+   * here in the main thread: a key press is rare enough for that import to stay.
+   */
+  private async verifyWindow(checks: CheckId[]): Promise<void> {
+    if (!this.session.services) {
+      this.io.out('verification needs services; this session runs with --services none');
+      return;
+    }
+    for (const summary of this.dags().filter((d) => this.selected(d.id))) {
+      const { dags } = await loadDagFile(summary.file);
+      const dag = dags.find((d) => d.dag.id === summary.id)?.dag;
+      const intervals = dueIntervals(summary.spec, this.now, { limit: this.window() });
+      if (!dag || intervals.length === 0) continue;
+      const before = this.before.get(summary.id) ?? null;
+      const env = await this.project.env({ clockStart: this.now, record: false });
+      const report = await verifyDag(this.session, dag, env, {
+        intervals,
+        fixtures: before,
+        restoreFirst: true,
+        checks,
+        settings: this.project.config.verify,
+      });
+      if (!report.ok) this.failed = true;
+      for (const l of formatVerification(report)) this.io.out(l);
+      // Put the DAG's window back as a plain run left it, so the dev view is what it was.
+      await this.runDag(summary, false);
     }
   }
 
@@ -254,6 +285,10 @@ export class DevSession {
           this.io.out(`now = ${this.now.toISOString()}`);
           await this.runAll('clock');
         });
+      case 'v':
+        return this.enqueue('verifying the window', () => this.verifyWindow(['runs', 'idempotency', 'data-checks']));
+      case 'b':
+        return this.enqueue('backfill with --verify', () => this.verifyWindow(['runs', 'idempotency', 'backfill-order', 'replay', 'data-checks']));
       case 'c':
         this.io.out('\u001b[2J\u001b[H');
         return;
@@ -302,6 +337,7 @@ export class DevSession {
       bucket: this.session.services?.s3.database ?? '',
       clockStart: this.now,
       stateDir: this.project.stateDir,
+      fixturesDir: this.project.fixturesDir,
     };
   }
 

@@ -17,7 +17,7 @@ export interface DagSummary {
   id: string;
   file: string;
   spec: ScheduleSpec;
-  options: Pick<DagOptions, 'schedule' | 'maxActiveRuns' | 'inputs' | 'outputs' | 'description'>;
+  options: Pick<DagOptions, 'schedule' | 'maxActiveRuns' | 'inputs' | 'outputs' | 'description' | 'verify'>;
   tasks: TaskSummary[];
 }
 
@@ -36,6 +36,8 @@ export interface RunSpec {
   bucket: string;
   clockStart: Date;
   stateDir: string | null;
+  /** The project's fixtures folder: the http operator answers from its http/ folder. */
+  fixturesDir: string | null;
 }
 
 export type Request =

@@ -188,10 +188,10 @@ function alive(pid: number): boolean {
 }
 
 describe('dagbox dev --watch on a terminal', () => {
-  it('answers the keys r, n, p and q', async () => {
+  it('answers the keys r, n, p, v, b and q', async () => {
     using p = tempProject({ 'dags/b.ts': dagB() });
     // `script` gives the process a pseudo-terminal, so stdin is a TTY and keys arrive one by one.
-    const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(join(repoRoot, 'bin/dagbox.js'))} dev --watch --now 2021-02-05 --services none`;
+    const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(join(repoRoot, 'bin/dagbox.js'))} dev --watch --now 2021-02-05`;
     const child = spawn('script', ['-qfec', cmd, '/dev/null'], { cwd: p.dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
@@ -209,7 +209,13 @@ describe('dagbox dev --watch on a terminal', () => {
       await waitFor(/now = 2021-02-05T00:00:00\.000Z[\s\S]*b: 3 interval\(s\) 2021-02-02 … 2021-02-04/, mark);
       mark = output.length;
       child.stdin.write('r');
-      await waitFor(/b: 3 interval\(s\) 2021-02-02 … 2021-02-04/, mark);
+      await waitFor(/b: 3 interval\(s\) 2021-02-02 … 2021-02-04[\s\S]*✔ idempotency/, mark);
+      mark = output.length;
+      child.stdin.write('v');
+      await waitFor(/b\s+\[2021-02-02, 2021-02-05\)\s+3 intervals\s+PASS[\s\S]*✔ idempotency[\s\S]*b 2021-02-04 success/, mark);
+      mark = output.length;
+      child.stdin.write('b');
+      await waitFor(/b\s+\[2021-02-02, 2021-02-05\)\s+3 intervals\s+PASS[\s\S]*✔ backfill order[\s\S]*✔ replay[\s\S]*b 2021-02-04 success/, mark);
       const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
       child.stdin.write('q');
       expect(await exited).toBe(0);
