@@ -159,6 +159,8 @@ export interface TaskContext {
   log: TaskLog;
   /** Render a template string with this run's values (`{{ ds }}`, `{{ params.x }}`, ...). */
   render(template: string): string;
+  /** The text with every secret (connection passwords, sensitive variables) replaced by `***`: for text that leaves the task, such as an alert. */
+  mask(text: string): string;
   /** Aborted when the task times out; pass it to long operations. */
   signal: AbortSignal;
   /** The session's source database (MySQL) as a mysql2 promise pool; do not end it. */

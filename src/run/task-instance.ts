@@ -120,6 +120,7 @@ export function buildContext(shared: RunShared, plan: TaskPlan, tryNumber: numbe
     connections: env.connections,
     log,
     render: (template: string) => renderTemplate(shared, plan, template),
+    mask: (text: string) => env.masker.mask(text),
     signal,
     ...NO_SERVICES,
   };

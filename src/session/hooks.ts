@@ -4,40 +4,45 @@ import pg from 'pg';
 import type { Connection } from '../config/connection.ts';
 import type { Connections, ServiceHooks } from '../dag/types.ts';
 import { createS3ClientFor } from '../services/s3/client.ts';
+import { createWarehouse } from '../warehouse/index.ts';
 
 /** mysql2 pool options every dagbox MySQL pool shares, so values read the same in any process. */
 export const MYSQL_POOL_OPTIONS: mysql.PoolOptions = { supportBigNumbers: true, connectionLimit: 8 };
 
 /** Service hooks built from connections, with clients made on first use and closed by `close()`. */
 export interface ConnectionHooks {
-  hooks(): Partial<ServiceHooks>;
+  hooks(): Partial<ServiceHooks> & { fixturesDir?: string };
   close(): Promise<void>;
 }
 
 /**
- * Task-context hooks (`ctx.mysql()`, `ctx.postgres()`, `ctx.warehouse()`, `ctx.s3()`, `ctx.bucket`)
- * from the session's connections (`mysql`, `postgres`, `s3`). Used where the session's own clients
+ * Task-context hooks (`ctx.mysql()`, `ctx.postgres()`, `ctx.warehouse()` — the same Postgres
+ * speaking Redshift —, `ctx.s3()`, `ctx.bucket`, and `ctx.fixturesDir` when given) from the
+ * session's connections (`mysql`, `postgres`, `s3`). Used where the session's own clients
  * are not at hand, such as the dev loop's worker thread; clients open lazily and `close()` ends them
  * (a snapshot restore needs every connection to the warehouse closed).
  */
-export function connectionHooks(connections: Connections, bucket: string): ConnectionHooks {
+export function connectionHooks(connections: Connections, bucket: string, fixturesDir: string | null = null): ConnectionHooks {
   let mysqlPool: mysql.Pool | undefined;
   let pgPool: pg.Pool | undefined;
   let s3: S3Client | undefined;
+  let warehouse: pg.Pool | undefined;
   const get = (id: string): Connection => connections.get(id);
   const postgres = () => (pgPool ??= postgresPool(get('postgres')));
+  const s3Client = () => (s3 ??= s3ClientFor(get('s3')));
   return {
     hooks: () => ({
       mysql: () => (mysqlPool ??= mysqlPoolFor(get('mysql'))),
       postgres,
-      warehouse: postgres,
-      s3: () => (s3 ??= s3ClientFor(get('s3'))),
+      warehouse: () => (warehouse ??= createWarehouse({ pool: postgres, s3: s3Client(), sessionBucket: bucket })),
+      s3: s3Client,
       bucket,
+      ...(fixturesDir ? { fixturesDir } : {}),
     }),
     async close() {
       const ending = [mysqlPool?.end(), pgPool?.end()];
       s3?.destroy();
-      [mysqlPool, pgPool, s3] = [undefined, undefined, undefined];
+      [mysqlPool, pgPool, s3, warehouse] = [undefined, undefined, undefined, undefined];
       await Promise.allSettled(ending);
     },
   };

@@ -10,6 +10,7 @@ import { clientConfig as pgClientConfig } from '../services/postgres/client.ts';
 import { createS3Client } from '../services/s3/index.ts';
 import { createPostgresClients, dropSnapshot, restore, snapshot, type OwnedPostgresClients, type RestoreReport, type ServiceClients, type Snapshot } from '../services/snapshot/index.ts';
 import { startServices, type ServiceKind, type ServiceSet } from '../services/index.ts';
+import { createWarehouse } from '../warehouse/index.ts';
 
 /** `--services`: one mode for all three services, or `none` to run without any. */
 export type ServicesFlag = ServiceMode | 'none';
@@ -36,8 +37,12 @@ export interface Session extends AsyncDisposable {
   readonly connections: Connection[];
   /** Passwords and keys to mask in every log line. */
   readonly secrets: string[];
-  /** Members for the task context: ctx.mysql(), ctx.postgres(), ctx.warehouse(), ctx.s3(), ctx.bucket. */
-  hooks(): Partial<ServiceHooks>;
+  /**
+   * Members for the task context: ctx.mysql(), ctx.postgres() (a plain pg Pool), ctx.warehouse()
+   * (the same database speaking Redshift: COPY from S3, UNLOAD, GETDATE(), #temp), ctx.s3(),
+   * ctx.bucket, and ctx.fixturesDir (where the http operator finds its responses).
+   */
+  hooks(): Partial<ServiceHooks> & { fixturesDir?: string };
   /** Load the fixtures folder; all or nothing. No-op without services. */
   loadFixtures(): Promise<FixtureReport | null>;
   snapshot(name: string): Promise<Snapshot | null>;
@@ -54,7 +59,7 @@ const SYSTEM_SCHEMAS = new Set(['information_schema', 'mysql', 'performance_sche
 /** Start the session's services (unless `none`) and connect to them. */
 export async function startSession(opts: SessionOptions): Promise<Session> {
   const flag = opts.flag;
-  if (flag === 'none') return emptySession();
+  if (flag === 'none') return emptySession(opts.fixturesDir);
   const mode = (kind: ServiceKind): ServiceMode => flag ?? opts.modes?.[kind] ?? 'auto';
   const services = await startServices({
     providers: { mysql: mode('mysql'), postgres: mode('postgres'), s3: mode('s3') },
@@ -89,6 +94,8 @@ async function connectSession(services: ServiceSet, opts: SessionOptions): Promi
     services.s3.connection('aws'),
   ];
   const secrets = [services.mysql.password, services.postgres.password, services.s3.password].filter(Boolean);
+  // Reads postgres.pool at every use: snapshot and restore replace the pool.
+  const warehouse = createWarehouse({ pool: () => postgres.pool, s3, sessionBucket: services.s3.database });
   let stopped: Promise<void> | undefined;
 
   const session: Session = {
@@ -99,9 +106,10 @@ async function connectSession(services: ServiceSet, opts: SessionOptions): Promi
     hooks: () => ({
       mysql: () => mysqlPool,
       postgres: () => postgres.pool,
-      warehouse: () => postgres.pool,
+      warehouse: () => warehouse,
       s3: () => s3,
       bucket: services.s3.database,
+      fixturesDir: opts.fixturesDir,
     }),
     async loadFixtures() {
       if (!existsSync(opts.fixturesDir)) return null;
@@ -138,13 +146,13 @@ async function mysqlSchemas(pool: MysqlPool): Promise<string[]> {
 }
 
 /** A session without services: hooks say why they cannot serve. */
-function emptySession(): Session {
+function emptySession(fixturesDir: string): Session {
   const session: Session = {
     services: null,
     connections: [],
     secrets: [],
     clients: {},
-    hooks: () => ({}),
+    hooks: () => ({ fixturesDir }),
     loadFixtures: async () => null,
     snapshot: async () => null,
     restore: async () => null,

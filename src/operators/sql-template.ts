@@ -1,0 +1,271 @@
+import { splitTemplate, SyntaxProblem } from '../template/parse.ts';
+import { TemplateError } from '../template/types.ts';
+import { HOLE_CLOSE, HOLE_OPEN, isTrivia, leadingKeyword, lexSql, splitStatements, stringValue, type Dialect, type Token } from '../warehouse/sql-lexer.ts';
+
+/** One statement ready to send: text with placeholders, and the values bound to them, in order. */
+export interface BoundStatement {
+  /** The SQL with `$n` (Postgres) or `?` (MySQL) placeholders. */
+  text: string;
+  values: unknown[];
+}
+
+/**
+ * Values for the placeholders the SQL itself writes: an array for `$1, $2, ...` (Postgres) or
+ * `?` (MySQL), or an object for `:name` placeholders (either database).
+ */
+export type SqlParameters = readonly unknown[] | Readonly<Record<string, unknown>>;
+
+/** Options of {@link bindSqlTemplate}. */
+export interface BindOptions {
+  dialect: Dialect;
+  /** Renders one `{{ ... }}` hole with the run's values: `ctx.render`. */
+  render: (hole: string) => string;
+  parameters?: SqlParameters;
+  /** Where the SQL comes from, for errors: `task "extract" of DAG "nps", field "sql"`. */
+  where: string;
+}
+
+const IDENTIFIER_OR_NUMBER = /^(?:[A-Za-z_][A-Za-z0-9_$]*(?:\.[A-Za-z_][A-Za-z0-9_$]*)*|-?\d+(?:\.\d+)?)$/;
+const DATE_OR_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+const TYPED_LITERALS: Record<Dialect, Record<string, string>> = {
+  postgres: { DATE: 'date', TIME: 'time', TIMESTAMP: 'timestamp', TIMESTAMPTZ: 'timestamptz', INTERVAL: 'interval' },
+  mysql: { DATE: 'DATE', TIME: 'TIME(6)', TIMESTAMP: 'DATETIME(6)' },
+};
+
+/**
+ * Turn a templated SQL string into statements whose template values are **bound parameters**,
+ * never text spliced into SQL. This is how every dagbox operator runs templated SQL.
+ *
+ * The rule: a quoted string literal that contains `{{ ... }}` becomes one placeholder, bound to
+ * the literal's content with the holes rendered. So the course's
+ * `WHERE DATE(created_at) = DATE('{{ ds }}')` is sent as `WHERE DATE(created_at) = DATE(?)` with
+ * `['2021-02-05']`, and a variable holding `'); DROP TABLE x; --` arrives as that string and runs
+ * nothing. A typed literal `DATE '{{ ds }}'` becomes `CAST($1 AS date)`.
+ *
+ * Where SQL cannot take a parameter, a value is written into the text only if it cannot change
+ * the statement's meaning, and is an error otherwise:
+ * - a hole outside quotes (a table name, `LIMIT {{ params.n }}`) must render to an identifier
+ *   (`raw_data.nps`) or a number; anything else is refused with advice to quote it;
+ * - inside UNLOAD's query (SQL text that Redshift, too, takes as a string) a value must be an
+ *   identifier, a number or an ISO date/timestamp;
+ * - inside a quoted identifier it must not hold the quote character; inside a comment it must
+ *   not end the comment.
+ *
+ * `parameters` fill the SQL's own placeholders (`$1`/`?`, or `:name` with an object), and every
+ * statement sees the same parameters, as in Airflow. The template is split into statements at
+ * top-level `;`, each bound on its own (Postgres and MySQL bind one statement at a time).
+ *
+ * ```ts
+ * bindSqlTemplate("SELECT * FROM prod.nps WHERE DATE(created_at) = DATE('{{ ds }}')", {
+ *   dialect: 'mysql', render: ctx.render, where: 'task "extract"',
+ * });
+ * // [{ text: 'SELECT * FROM prod.nps WHERE DATE(created_at) = DATE(?)', values: ['2021-02-05'] }]
+ * ```
+ */
+export function bindSqlTemplate(template: string, options: BindOptions): BoundStatement[] {
+  const { text, holes } = markHoles(template, options.where);
+  const statements = splitStatements(lexSql(text, options.dialect));
+  return statements.map((statement, i) => new StatementBinder(statement.tokens, holes, options, statements.length > 1 ? `${options.where}, statement ${i + 1}` : options.where).bind());
+}
+
+/** The template with each hole replaced by a marker the lexer keeps whole, and the holes' sources. */
+function markHoles(template: string, where: string): { text: string; holes: string[] } {
+  if (template.includes(HOLE_OPEN) || template.includes(HOLE_CLOSE)) {
+    throw new TemplateError(`${where}: the SQL contains the private-use characters U+E000/U+E001, which dagbox reserves; remove them`, { where });
+  }
+  let segments;
+  try {
+    segments = splitTemplate(template);
+  } catch (error) {
+    if (error instanceof SyntaxProblem) throw new TemplateError(`${where}: cannot read the template: ${error.message}`, { where, cause: error });
+    throw error;
+  }
+  const holes: string[] = [];
+  let text = '';
+  for (const segment of segments) {
+    if (segment.kind === 'text') text += segment.text;
+    else {
+      text += `${HOLE_OPEN}${holes.length}${HOLE_CLOSE}`;
+      holes.push(segment.source);
+    }
+  }
+  return { text, holes };
+}
+
+interface Piece {
+  text: string;
+  word: string;
+}
+
+/** Binds one statement: walks its tokens, emitting text and collecting values. */
+class StatementBinder {
+  private readonly out: Piece[] = [];
+  private readonly values: unknown[] = [];
+  /** Postgres: the user's `$n` renumbered in order of first use. */
+  private readonly pgUserParams = new Map<number, number>();
+  private userPlaceholders = 0;
+  private readonly unload: boolean;
+  private unloadQuerySeen = false;
+
+  constructor(
+    private readonly tokens: Token[],
+    private readonly holes: string[],
+    private readonly options: BindOptions,
+    private readonly where: string,
+  ) {
+    this.unload = leadingKeyword(tokens) === 'UNLOAD';
+  }
+
+  bind(): BoundStatement {
+    const pgUser: unknown[] = [];
+    const template: unknown[] = [];
+    for (let i = 0; i < this.tokens.length; i++) {
+      const t = this.tokens[i]!;
+      if (t.kind === 'hole') this.emit(this.inline(t.text, IDENTIFIER_OR_NUMBER, 'outside quotes', "quote it ('{{ ... }}') so it is bound as a value, or pass it in parameters"));
+      else if (t.kind === 'string') this.literal(t, template);
+      else if (t.kind === 'quoted' && t.text.includes(HOLE_OPEN)) this.emit(this.replaceHoles(t.text, (v) => !v.includes(t.text[0]!) && !v.includes('\0'), 'inside a quoted identifier', 'use a plain identifier'));
+      else if (t.kind === 'comment' && t.text.includes(HOLE_OPEN)) this.emit(this.replaceHoles(t.text, (v) => !v.includes('*/') && !/[\r\n]/.test(v), 'inside a comment', 'remove it from the comment'));
+      else if (t.kind === 'param') this.userParam(t, pgUser);
+      else if (this.isNamedParam(i)) {
+        const name = this.tokens[i + 1]!.text;
+        i++;
+        this.emit(this.placeholder(this.named(name), pgUser, 'user'), '$');
+      } else this.emit(t.text, t.kind === 'word' ? t.text.toUpperCase() : t.kind === 'temp' ? '#' : isTrivia(t) ? '' : t.text);
+    }
+    // Postgres numbers the user's placeholders first, then the template's.
+    const offset = this.options.dialect === 'postgres' ? pgUser.length : 0;
+    const text = this.out.map((p) => p.text).join('').replace(/\uE002(\d+)\uE003/g, (_, n: string) => `$${Number(n) + offset}`);
+    return { text: text.trim(), values: this.options.dialect === 'postgres' ? [...pgUser, ...template] : this.values };
+  }
+
+  private emit(text: string, word = ''): void {
+    this.out.push({ text, word });
+  }
+
+  /** A string literal: bound when it holds holes, kept as it is otherwise. */
+  private literal(t: Token, template: unknown[]): void {
+    const firstUnloadQuery = this.unload && !this.unloadQuerySeen && this.lastSignificant()?.text === '(';
+    if (firstUnloadQuery) this.unloadQuerySeen = true;
+    if (!t.text.includes(HOLE_OPEN)) return this.emit(t.text, "'");
+    if (firstUnloadQuery) {
+      return this.emit(this.replaceHoles(t.text, (v) => IDENTIFIER_OR_NUMBER.test(v) || DATE_OR_TIME.test(v), "inside UNLOAD's query text", 'use sqlToS3, which binds values, or keep the value to a date, number or name'));
+    }
+    if (!/^['"]/.test(t.text)) {
+      throw new TemplateError(
+        `${this.where}: a template value sits in the literal ${preview(t.text)}, which is not a plain '...' string; values are bound only from plain quoted strings: write '{{ ... }}'`,
+        { where: this.where },
+      );
+    }
+    const value = this.replaceHoles(stringValue(t, this.options.dialect), () => true, '', '');
+    const cast = this.typedLiteralCast();
+    const marker = this.placeholder(value, template, 'template');
+    this.emit(cast ? `CAST(${marker} AS ${cast})` : marker);
+  }
+
+  /** For `DATE '...'`: drops the type keyword already emitted and returns the type to cast to. */
+  private typedLiteralCast(): string | null {
+    const significant = this.out.filter((p) => p.word !== '');
+    const last = significant[significant.length - 1];
+    let type = last ? TYPED_LITERALS[this.options.dialect][last.word] : undefined;
+    let keep = last ? this.out.lastIndexOf(last) : -1;
+    if (!type && last?.word === 'ZONE' && this.options.dialect === 'postgres') {
+      const words = significant.slice(-4).map((p) => p.word).join(' ');
+      if (words === 'TIMESTAMP WITH TIME ZONE' || words === 'TIMESTAMP WITHOUT TIME ZONE') {
+        type = words.toLowerCase();
+        keep = this.out.lastIndexOf(significant[significant.length - 4]!);
+      }
+    }
+    if (!type) return null;
+    this.out.splice(keep);
+    return type;
+  }
+
+  /** Emits a placeholder for `value` and records it; returns the placeholder text. */
+  private placeholder(value: unknown, list: unknown[], from: 'user' | 'template'): string {
+    if (this.options.dialect === 'mysql') {
+      this.values.push(value);
+      return '?';
+    }
+    list.push(value);
+    // Template placeholders are numbered after the user's, which are only all known at the end.
+    return from === 'user' ? `$${list.length}` : `\uE002${list.length}\uE003`;
+  }
+
+  private userParam(t: Token, pgUser: unknown[]): void {
+    const parameters = this.options.parameters;
+    if (parameters !== undefined && !Array.isArray(parameters)) {
+      throw new TemplateError(`${this.where}: the SQL uses the positional placeholder ${t.text}, but parameters is an object; use :name placeholders with an object, or pass an array`, { where: this.where });
+    }
+    const list = (parameters ?? []) as readonly unknown[];
+    if (this.options.dialect === 'mysql') {
+      const at = this.userPlaceholders++;
+      if (at >= list.length) throw this.countError(at + 1, list.length);
+      this.values.push(list[at]);
+      return this.emit('?', '?');
+    }
+    const n = Number(t.text.slice(1));
+    if (n < 1 || n > list.length) throw this.countError(n, list.length, t.text);
+    let mapped = this.pgUserParams.get(n);
+    if (mapped === undefined) {
+      pgUser.push(list[n - 1]);
+      mapped = pgUser.length;
+      this.pgUserParams.set(n, mapped);
+    }
+    this.emit(`$${mapped}`, '$');
+  }
+
+  private isNamedParam(i: number): boolean {
+    const parameters = this.options.parameters;
+    if (parameters === undefined || Array.isArray(parameters)) return false;
+    const t = this.tokens[i]!;
+    const next = this.tokens[i + 1];
+    const prev = this.tokens[i - 1];
+    return t.kind === 'punct' && t.text === ':' && next?.kind === 'word' && !(prev?.kind === 'punct' && prev.text === ':');
+  }
+
+  private named(name: string): unknown {
+    const parameters = this.options.parameters as Readonly<Record<string, unknown>>;
+    if (!Object.hasOwn(parameters, name)) {
+      const known = Object.keys(parameters);
+      throw new TemplateError(`${this.where}: the SQL uses :${name}, which parameters does not have (it has ${known.length ? known.map((k) => `"${k}"`).join(', ') : 'nothing'}); add it to parameters`, {
+        where: this.where,
+      });
+    }
+    return parameters[name];
+  }
+
+  private countError(wanted: number, given: number, placeholder = '?'): TemplateError {
+    return new TemplateError(
+      `${this.where}: the SQL uses placeholder ${placeholder === '?' ? `number ${wanted} (?)` : placeholder}, but ${given} parameter(s) were given; pass one value per placeholder in parameters`,
+      { where: this.where },
+    );
+  }
+
+  /** `text` with each hole marker replaced by the hole's rendered value, each checked by `safe`. */
+  private replaceHoles(text: string, safe: (value: string) => boolean, place: string, advice: string): string {
+    return text.replace(/\uE000(\d+)\uE001/g, (_, n: string) => this.inline(`${HOLE_OPEN}${n}${HOLE_CLOSE}`, safe, place, advice));
+  }
+
+  /** Render hole marker `marker`; when `place` is given, the value must pass `safe` to be written into the SQL text. */
+  private inline(marker: string, safe: RegExp | ((value: string) => boolean), place: string, advice: string): string {
+    const source = this.holes[Number(marker.slice(1, -1))]!;
+    const value = this.options.render(source);
+    const ok = typeof safe === 'function' ? safe(value) : safe.test(value);
+    if (place && !ok) {
+      throw new TemplateError(
+        `${this.where}: ${source} is ${place}, where SQL cannot take a bound value, and it renders to ${JSON.stringify(value)}, which could change the statement; ${advice}`,
+        { where: this.where, expression: source },
+      );
+    }
+    return value;
+  }
+
+  private lastSignificant(): Piece | undefined {
+    for (let i = this.out.length - 1; i >= 0; i--) if (this.out[i]!.word !== '') return this.out[i];
+    return undefined;
+  }
+}
+
+function preview(text: string): string {
+  return JSON.stringify(text.length > 30 ? `${text.slice(0, 30)}...` : text).replace(/\uE000\d+\uE001/g, '{{ ... }}');
+}
