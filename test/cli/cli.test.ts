@@ -25,7 +25,18 @@ describe('dagbox CLI (spawned on the example DAGs)', () => {
   it('dags list --json prints a document for scripts', async () => {
     const r = await run('dags', 'list', '--json');
     const doc = JSON.parse(r.stdout) as { dags: { dagId: string }[]; errors: unknown[] };
-    expect(doc.dags.map((d) => d.dagId).sort()).toEqual(['always_fails', 'example_fanout', 'example_linear', 'example_retry']);
+    expect(doc.dags.map((d) => d.dagId).sort()).toEqual([
+      'always_fails',
+      'course_summary',
+      'example_fanout',
+      'example_linear',
+      'example_retry',
+      'mysql_to_redshift',
+      'mysql_to_redshift_v2',
+      'name_gender',
+      'partner_orders',
+      'weather_forecast',
+    ]);
     expect(doc.errors).toEqual([]);
   });
 
