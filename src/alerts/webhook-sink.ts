@@ -32,7 +32,7 @@ export interface WebhookSink extends AsyncDisposable {
  * expect(sink.messages[0].body).toMatchObject({ text: expect.stringContaining('failed') });
  * ```
  */
-export async function startWebhookSink(): Promise<WebhookSink> {
+export async function startWebhookSink(options: { onMessage?: (message: WebhookMessage) => void } = {}): Promise<WebhookSink> {
   const messages: WebhookMessage[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];
   const server = createServer((req, res) => void receive(req, res));
@@ -50,7 +50,9 @@ export async function startWebhookSink(): Promise<WebhookSink> {
     } catch {
       // Not JSON: kept as text, as Slack would reject it but a test may want to see it.
     }
-    messages.push({ path: req.url ?? '/', body, receivedAt: new Date() });
+    const message = { path: req.url ?? '/', body, receivedAt: new Date() };
+    messages.push(message);
+    options.onMessage?.(message);
     for (const w of waiters.filter((w) => messages.length >= w.count)) w.resolve();
     res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
   }

@@ -10,6 +10,7 @@ import { dueIntervals, followingInterval, parseDate } from '../schedule/index.ts
 import type { Snapshot } from '../services/snapshot/index.ts';
 import type { ServicesFlag, Session } from '../session/session.ts';
 import { checkIdempotency, formatCheckResult, formatVerification, verifyDag, type CheckId } from '../verify/index.ts';
+import { startWebhookSink, type WebhookMessage, type WebhookSink } from '../alerts/index.ts';
 import { codeFrame } from './code-frame.ts';
 import { DagHost } from './dag-host.ts';
 import { dagChanges } from './dag-summary.ts';
@@ -60,6 +61,8 @@ export class DevSession {
   private queue: Promise<void> = Promise.resolve();
   private failed = false;
   private closing: Promise<void> | undefined;
+  /** Where failure alerts go in dev (the `slack_webhook` Variable unless the project sets one). */
+  private sink: WebhookSink | null = null;
 
   constructor(private readonly opts: DevOptions, private readonly io: DevIo) {
     this.now = new Date();
@@ -72,6 +75,7 @@ export class DevSession {
     const nowText = this.opts.now ?? this.project.config.now;
     this.now = nowText ? parseDate(nowText, 'UTC') : new Date();
     await this.openSession();
+    this.sink = await startWebhookSink({ onMessage: (m) => this.onAlert(m) });
     const files = existsSync(this.project.dagsDir) ? await dagFiles(this.project.dagsDir) : [];
     await Promise.all(files.map((f) => this.graph.update(f)));
     const loads = await this.host.load(files);
@@ -319,6 +323,7 @@ export class DevSession {
       await this.dropSnapshots().catch(() => {});
       await this.session?.dropSnapshot(this.empty).catch(() => {});
       await this.host.close();
+      await this.sink?.close();
       await this.session?.stop();
     })();
     return this.closing;
@@ -329,9 +334,15 @@ export class DevSession {
     this.before.clear();
   }
 
+  /** An alert a DAG posted to the local webhook: shown, as Slack would show it. */
+  private onAlert(message: WebhookMessage): void {
+    const text = typeof message.body === 'object' && message.body !== null && 'text' in message.body ? String(message.body.text) : JSON.stringify(message.body);
+    this.io.out(pc.yellow(`  alert posted to the webhook: ${text.split('\n').join(' · ')}`));
+  }
+
   private runSpec(): RunSpec {
     return {
-      variables: this.project.variables,
+      variables: { ...(this.sink ? { slack_webhook: this.sink.url } : {}), ...this.project.variables },
       connections: this.project.connections.list(),
       secrets: this.session.secrets,
       bucket: this.session.services?.s3.database ?? '',

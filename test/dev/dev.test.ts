@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stopChild } from '../helpers/cli.ts';
+import { dagbox, stopChild } from '../helpers/cli.ts';
 import { repoRoot, tempProject } from '../helpers/project.ts';
 
 /** A `dagbox dev --watch` child process whose output can be awaited line by line. */
@@ -186,6 +186,23 @@ function alive(pid: number): boolean {
     return false;
   }
 }
+
+describe('dagbox dev without --watch', () => {
+  it('runs once, shows the alerts a failing DAG posts to the local webhook, and exits 1', async () => {
+    using p = tempProject({
+      'dags/alerting.ts': `import { Dag, slackAlert } from 'DAGBOX';
+const dag = new Dag({ id: 'alerting', schedule: '@daily', startDate: '2021-02-01', defaultArgs: { onFailure: slackAlert() } });
+dag.task('boom', () => { throw new Error('the partner API is down'); });
+export default dag;
+`,
+    });
+    const r = await dagbox(['dev', '--now', '2021-02-03', '--window', '1', '--services', 'none'], { cwd: p.dir });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/alerting 2021-02-02 failed/);
+    expect(r.stdout).toContain('alert posted to the webhook: :red_circle: Task failed: alerting.boom');
+    expect(r.stdout).toContain('*Error*: the partner API is down');
+  });
+});
 
 describe('dagbox dev --watch on a terminal', () => {
   it('answers the keys r, n, p, v, b and q', async () => {
