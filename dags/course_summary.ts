@@ -2,9 +2,13 @@ import { columnCheck, Dag, sql, sqlToSql, tableCheck } from 'dagbox';
 
 /**
  * The course's ELT summary: per course, distinct students, distinct reviews and the average
- * rating, rebuilt atomically (DELETE + INSERT in one transaction) in analytics.course_summary from
- * what the warehouse held at the end of the interval, then written back to MySQL
- * (prod.course_summary) for the product, replaced in one MySQL transaction.
+ * rating as of the end of the interval, in analytics.course_summary, then the latest day written
+ * back to MySQL (prod.course_summary) for the product, replaced in one MySQL transaction.
+ *
+ * Each run replaces only its own day (`ds`), atomically (DELETE + INSERT in one transaction), and
+ * the write-back copies the latest day there is, whichever run does it. A single-row-per-course
+ * table rebuilt "as of the interval end" would not be backfill-safe: backfilling a past day would
+ * roll the summary back to that day, which `dagbox test` reports (backfill order and replay).
  */
 const dag = new Dag({
   id: 'course_summary',
@@ -27,9 +31,9 @@ const build = dag.task(
     inputs: ['raw_data.courses', 'raw_data.enrollments', 'raw_data.reviews'],
     outputs: ['analytics.course_summary'],
     sql: `
-      DELETE FROM analytics.course_summary;
-      INSERT INTO analytics.course_summary (course_id, title, students, reviews, avg_rating)
-      SELECT c.course_id, c.title, COALESCE(e.students, 0), COALESCE(r.reviews, 0), r.avg_rating
+      DELETE FROM analytics.course_summary WHERE ds = DATE '{{ ds }}';
+      INSERT INTO analytics.course_summary (ds, course_id, title, students, reviews, avg_rating)
+      SELECT DATE '{{ ds }}', c.course_id, c.title, COALESCE(e.students, 0), COALESCE(r.reviews, 0), r.avg_rating
       FROM raw_data.courses AS c
       LEFT JOIN (
         SELECT course_id, COUNT(DISTINCT student_id) AS students
@@ -48,6 +52,7 @@ const checkSummary = dag.task(
   columnCheck({
     connId: 'redshift',
     table: 'analytics.course_summary',
+    partitionClause: "ds = DATE '{{ ds }}'",
     columnMapping: {
       course_id: { null_check: { equal_to: 0 }, unique_check: { equal_to: 0 } },
       students: { min: { geq_to: 0 } },
@@ -61,6 +66,7 @@ const checkRows = dag.task(
   tableCheck({
     connId: 'redshift',
     table: 'analytics.course_summary',
+    partitionClause: "ds = DATE '{{ ds }}'",
     checks: {
       one_row_per_course: { checkStatement: 'COUNT(*) = (SELECT COUNT(*) FROM raw_data.courses)' },
       reviews_need_students: { checkStatement: 'reviews = 0 OR students > 0' },
@@ -72,7 +78,8 @@ const toMysql = dag.task(
   'summary_to_mysql',
   sqlToSql({
     sourceConnId: 'redshift',
-    sql: 'SELECT course_id, title, students, reviews, avg_rating FROM analytics.course_summary ORDER BY course_id',
+    // The latest day, not this run's: a backfill of a past day must not roll the product back.
+    sql: 'SELECT course_id, title, students, reviews, avg_rating FROM analytics.course_summary WHERE ds = (SELECT MAX(ds) FROM analytics.course_summary) ORDER BY course_id',
     destinationConnId: 'mysql',
     destinationTable: 'prod.course_summary',
     method: 'REPLACE',

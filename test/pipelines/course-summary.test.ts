@@ -8,7 +8,7 @@ beforeAll(async () => {
 afterAll(() => h?.close());
 beforeEach(() => h.reset());
 
-const warehouse = () => h.pg('SELECT course_id, title, students, reviews, avg_rating FROM analytics.course_summary ORDER BY course_id');
+const warehouse = (ds: string) => h.pg('SELECT course_id, title, students, reviews, avg_rating FROM analytics.course_summary WHERE ds = $1 ORDER BY course_id', [ds]);
 const product = () => h.mysql('SELECT course_id, title, students, reviews, avg_rating FROM prod.course_summary ORDER BY course_id');
 
 /** Worked out by hand from fixtures/postgres/raw_data.*.csv: what was there before 2021-02-08 00:00. */
@@ -20,7 +20,7 @@ const asOf0208 = [
 ];
 
 describe('pipeline course_summary (ELT summary in the warehouse, written back to MySQL)', () => {
-  it('rebuilds the summary as of each interval end and copies it to prod.course_summary', async () => {
+  it('keeps a summary per day, as of its interval end, and copies the latest to prod.course_summary', async () => {
     const runs = await h.backfill('course_summary', '2021-02-05', '2021-02-08');
     expect(runs.map((r) => r.state)).toEqual(['success', 'success', 'success']);
     expect(states(runs[2]!)).toEqual({
@@ -30,13 +30,20 @@ describe('pipeline course_summary (ELT summary in the warehouse, written back to
       summary_to_mysql: 'success',
       check_mysql_copy: 'success',
     });
-    expect(await warehouse()).toEqual(asOf0208);
+    expect(await warehouse('2021-02-07')).toEqual(asOf0208);
+    expect(await h.pg('SELECT DISTINCT ds::text AS ds FROM analytics.course_summary ORDER BY ds')).toEqual([{ ds: '2021-02-05' }, { ds: '2021-02-06' }, { ds: '2021-02-07' }]);
+    expect(await product()).toEqual(asOf0208);
+  });
+
+  it('a backfill of a past day leaves the product on the latest day', async () => {
+    await h.backfill('course_summary', '2021-02-05', '2021-02-08');
+    await h.backfill('course_summary', '2021-02-05', '2021-02-06');
     expect(await product()).toEqual(asOf0208);
   });
 
   it('a single interval sees only the data before its end', async () => {
     await h.backfill('course_summary', '2021-02-05', '2021-02-06');
-    expect(await warehouse()).toEqual([
+    expect(await warehouse('2021-02-05')).toEqual([
       { course_id: '1', title: 'Data Engineering Basics', students: '3', reviews: '2', avg_rating: '4.50' },
       { course_id: '2', title: 'Airflow in Practice', students: '2', reviews: '1', avg_rating: '3.00' },
       { course_id: '3', title: 'SQL for Analysts, Part 1', students: '0', reviews: '0', avg_rating: null },
