@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Spawned CLI processes and real database servers share two cores.
     maxWorkers: 2,
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 });
