@@ -207,6 +207,12 @@ function pidOfTmp(name: string): number {
 }
 
 async function readMarker(file: string): Promise<RunningMarker | null> {
+  const marker = (await readJson(file)) as RunningMarker | null;
+  return marker && typeof marker.pid === 'number' && typeof marker.run?.runId === 'string' ? marker : null;
+}
+
+/** A JSON file's content; null when the file is missing or not JSON (a write cut short). */
+async function readJson(file: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -215,8 +221,7 @@ async function readMarker(file: string): Promise<RunningMarker | null> {
     throw error;
   }
   try {
-    const marker = JSON.parse(text) as RunningMarker;
-    return typeof marker.pid === 'number' && typeof marker.run?.runId === 'string' ? marker : null;
+    return JSON.parse(text) as unknown;
   } catch {
     return null;
   }
@@ -229,18 +234,8 @@ function markerRun(marker: RunningMarker): DagRunResult {
 
 /** A run file read back with its dates revived; null when missing or unreadable. */
 async function readRunFile(file: string): Promise<DagRunResult | null> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if (isMissing(error)) return null;
-    throw error;
-  }
-  try {
-    return reviveRun(JSON.parse(text) as Record<string, unknown>);
-  } catch {
-    return null;
-  }
+  const run = await readJson(file);
+  return run && typeof run === 'object' ? reviveRun(run as Record<string, unknown>) : null;
 }
 
 function reviveRun(raw: Record<string, unknown>): DagRunResult {
