@@ -24,7 +24,8 @@ export function lazyCallerLocation(): () => SourceLocation | undefined {
 function locate(error: Error): SourceLocation | undefined {
   const stack = mappedStack(error).split('\n').slice(1);
   for (const frame of stack) {
-    const m = /\(?((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?\s*$/.exec(frame);
+    // A reloaded module's URL carries a query (`x.ts?dagbox-v=3`), which is not part of the path.
+    const m = /\(?((?:file:\/\/)?\/[^():?]+)(?:\?[^():]*)?:(\d+):(\d+)\)?\s*$/.exec(frame);
     if (!m) continue;
     const file = m[1]!.startsWith('file://') ? fileURLToPath(m[1]!) : m[1]!;
     if (file.startsWith(here)) continue;

@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import { parentPort } from 'node:worker_threads';
 import { createConnections } from '../config/connections.ts';
 import { createVariables } from '../config/variables.ts';
@@ -11,12 +12,15 @@ import { summarize } from './dag-summary.ts';
 import type { FileLoad, Reply, Request, RunSpec } from './protocol.ts';
 
 /**
- * The dev loop's DAG host, inside a worker thread: it imports DAG files fresh (tsx namespaces,
- * which never unload — the main thread replaces this worker every N reloads to free them) and
+ * The dev loop's DAG host, inside a worker thread: it imports DAG files fresh (new module
+ * instances, which never unload — the main thread replaces this worker every N reloads to free them) and
  * runs DAG code, so the main thread only holds plain data. Keeps the last good DAGs of a file
  * that stops loading.
  */
 const port = parentPort!;
+let version = 0;
+/** A fresh import of a DAG file and of the project modules it imports (see fresh-hooks.mjs). */
+const importFresh = (file: string) => import(`${pathToFileURL(file).href}?dagbox-v=${++version}`) as Promise<Record<string, unknown>>;
 const byFile = new Map<string, Dag[]>();
 const stores = new Map<string, Promise<RunStore>>();
 
@@ -40,7 +44,7 @@ async function handle(req: Request): Promise<Reply> {
 }
 
 async function load(file: string): Promise<FileLoad> {
-  const bag = await loadDagFile(file);
+  const bag = await loadDagFile(file, importFresh);
   const errors: DagLoadError[] = [...bag.errors];
   for (const { dag } of bag.dags) {
     const owner = [...byFile].find(([f, dags]) => f !== file && dags.some((d) => d.id === dag.id));

@@ -1,5 +1,9 @@
 // Worker-thread entry of the dev loop's DAG host. Node 20 cannot start a worker with
-// `--import tsx`, so the TypeScript side is imported through tsx's API.
-import { tsImport } from 'tsx/esm/api';
+// `--import tsx`, so tsx is registered here, with the hook that makes each reload of a DAG file
+// fresh (./fresh-hooks.mjs), before the TypeScript side is imported.
+import { register as registerHooks } from 'node:module';
+import { register } from 'tsx/esm/api';
 
-await tsImport('./dag-worker.ts', import.meta.url);
+register();
+registerHooks('./fresh-hooks.mjs', import.meta.url);
+await import('./dag-worker.ts');

@@ -95,6 +95,8 @@ describe('dagbox dev --watch (spawned on a temp project)', () => {
     after = dev.output.slice(mark);
     expect(after).toMatch(/dags\/_shared\/util\.ts → a reloaded in \d+ms \(no task changed\)/);
     expect(after).toMatch(/a 2021-02-04 success/);
+    // The re-run used the new helper, not a cached one.
+    expect((await runFiles(p.dir)).some((r) => r.includes('date 2021-02-04'))).toBe(true);
     expect(after).not.toMatch(/→ b reloaded/);
 
     mark = dev.mark();
