@@ -167,7 +167,7 @@ describe('dagbox CLI (spawned on the example DAGs)', () => {
   });
 
   it('--help works on every command and exits 0', async () => {
-    for (const args of [[], ['dags'], ['tasks'], ['dags', 'list'], ['dags', 'show'], ['dags', 'next'], ['dags', 'test'], ['dags', 'backfill'], ['tasks', 'list'], ['tasks', 'render'], ['tasks', 'test']]) {
+    for (const args of [[], ['dags'], ['tasks'], ['dags', 'list'], ['dags', 'show'], ['dags', 'next'], ['dags', 'test'], ['dags', 'backfill'], ['tasks', 'list'], ['tasks', 'render'], ['tasks', 'test'], ['dev'], ['test']]) {
       const r = await run(...args, '--help');
       expect(r.code, args.join(' ')).toBe(0);
       expect(r.stdout, args.join(' ')).toMatch(/^Usage: dagbox/);
