@@ -9,6 +9,34 @@ import { createWarehouse } from '../warehouse/index.ts';
 /** mysql2 pool options every dagbox MySQL pool shares, so values read the same in any process. */
 export const MYSQL_POOL_OPTIONS: mysql.PoolOptions = { supportBigNumbers: true, connectionLimit: 8 };
 
+/** Where the hooks get their clients: getters, so a client can be made on first use or replaced (restore). */
+export interface HookClients {
+  mysql: () => mysql.Pool;
+  postgres: () => pg.Pool;
+  s3: () => S3Client;
+  bucket: string;
+  fixturesDir?: string | null;
+}
+
+/**
+ * The task-context members a session's services provide, from its clients: `ctx.mysql()`,
+ * `ctx.postgres()`, `ctx.warehouse()` (the same Postgres speaking Redshift, made on first use),
+ * `ctx.s3()`, `ctx.bucket` and `ctx.fixturesDir`. One builder for the session (its own clients)
+ * and the dev worker (clients from the connections).
+ */
+export function serviceHooks(clients: HookClients): () => Partial<ServiceHooks> & { fixturesDir?: string } {
+  let warehouse: pg.Pool | undefined;
+  const members = {
+    mysql: clients.mysql,
+    postgres: clients.postgres,
+    warehouse: () => (warehouse ??= createWarehouse({ pool: clients.postgres, s3: clients.s3(), sessionBucket: clients.bucket })),
+    s3: clients.s3,
+    bucket: clients.bucket,
+    ...(clients.fixturesDir ? { fixturesDir: clients.fixturesDir } : {}),
+  };
+  return () => members;
+}
+
 /** Service hooks built from connections, with clients made on first use and closed by `close()`. */
 export interface ConnectionHooks {
   hooks(): Partial<ServiceHooks> & { fixturesDir?: string };
@@ -26,23 +54,18 @@ export function connectionHooks(connections: Connections, bucket: string, fixtur
   let mysqlPool: mysql.Pool | undefined;
   let pgPool: pg.Pool | undefined;
   let s3: S3Client | undefined;
-  let warehouse: pg.Pool | undefined;
   const get = (id: string): Connection => connections.get(id);
-  const postgres = () => (pgPool ??= postgresPool(get('postgres')));
-  const s3Client = () => (s3 ??= s3ClientFor(get('s3')));
   return {
-    hooks: () => ({
+    hooks: serviceHooks({
       mysql: () => (mysqlPool ??= mysqlPoolFor(get('mysql'))),
-      postgres,
-      warehouse: () => (warehouse ??= createWarehouse({ pool: postgres, s3: s3Client(), sessionBucket: bucket })),
-      s3: s3Client,
+      postgres: () => (pgPool ??= postgresPool(get('postgres'))),
+      s3: () => (s3 ??= s3ClientFor(get('s3'))),
       bucket,
-      ...(fixturesDir ? { fixturesDir } : {}),
+      fixturesDir,
     }),
     async close() {
       const ending = [mysqlPool?.end(), pgPool?.end()];
       s3?.destroy();
-      [mysqlPool, pgPool, s3, warehouse] = [undefined, undefined, undefined, undefined];
       await Promise.allSettled(ending);
     },
   };

@@ -10,7 +10,7 @@ import { clientConfig as pgClientConfig } from '../services/postgres/client.ts';
 import { createS3Client } from '../services/s3/index.ts';
 import { createPostgresClients, dropSnapshot, restore, snapshot, type OwnedPostgresClients, type RestoreReport, type ServiceClients, type Snapshot } from '../services/snapshot/index.ts';
 import { startServices, type ServiceKind, type ServiceSet } from '../services/index.ts';
-import { createWarehouse } from '../warehouse/index.ts';
+import { serviceHooks } from './hooks.ts';
 
 /** `--services`: one mode for all three services, or `none` to run without any. */
 export type ServicesFlag = ServiceMode | 'none';
@@ -94,8 +94,6 @@ async function connectSession(services: ServiceSet, opts: SessionOptions): Promi
     services.s3.connection('aws'),
   ];
   const secrets = [services.mysql.password, services.postgres.password, services.s3.password].filter(Boolean);
-  // Reads postgres.pool at every use: snapshot and restore replace the pool.
-  const warehouse = createWarehouse({ pool: () => postgres.pool, s3, sessionBucket: services.s3.database });
   let stopped: Promise<void> | undefined;
 
   const session: Session = {
@@ -103,14 +101,8 @@ async function connectSession(services: ServiceSet, opts: SessionOptions): Promi
     connections,
     secrets,
     clients,
-    hooks: () => ({
-      mysql: () => mysqlPool,
-      postgres: () => postgres.pool,
-      warehouse: () => warehouse,
-      s3: () => s3,
-      bucket: services.s3.database,
-      fixturesDir: opts.fixturesDir,
-    }),
+    // postgres.pool is read at every use: snapshot and restore replace the pool.
+    hooks: serviceHooks({ mysql: () => mysqlPool, postgres: () => postgres.pool, s3: () => s3, bucket: services.s3.database, fixturesDir: opts.fixturesDir }),
     async loadFixtures() {
       if (!existsSync(opts.fixturesDir)) return null;
       const before = await mysqlSchemas(mysqlPool);
