@@ -8,11 +8,12 @@ import type { ServiceEndpoint } from '../handle.ts';
 import { generatePassword } from '../mask.ts';
 import { LOOPBACK, withPortRetry } from '../ports.ts';
 import { findExecutable, giveTo, makeSessionDir, removeDir, runCommand, serverAccount, spawnServer } from '../processes.ts';
-import type { Account, ServerProcess } from '../processes.ts';
+import type { Account } from '../processes.ts';
 import type { Availability, LocalStartOptions, ProviderContext, StartedService } from '../types.ts';
-import { provideDataDir, withTemplateHint } from '../templates.ts';
+import { provideDataDir } from '../templates.ts';
 import type { TemplateSpec } from '../templates.ts';
-import { Wait, waitUntilReady } from '../wait.ts';
+import { superviseServer } from '../supervise.ts';
+import { Wait } from '../wait.ts';
 import { mysqlAdapter } from './adapter.ts';
 import { mysqlProbe } from './client.ts';
 
@@ -198,25 +199,8 @@ async function startServer(s: ServerStart): Promise<number> {
     logFile: join(s.dir, `${name}.log`),
     account: s.account,
   });
-  s.ctx.ownership.addProcess(server.pid, name, s.dir);
-  const stop = () => stopServer(s.ctx, server);
-  try {
-    await waitUntilReady(Wait.forProtocol(LOOPBACK, port, 'MySQL', mysqlProbe(s.endpoint)), {
-      timeoutMs: s.timeoutMs ?? 30_000,
-      process: server,
-      port,
-    });
-  } catch (error) {
-    await stop();
-    throw withTemplateHint(error, s.template);
-  }
-  s.teardown.add(stop);
-  return port;
-}
-
-async function stopServer(ctx: ProviderContext, server: ServerProcess): Promise<void> {
-  await server.stop();
-  ctx.ownership.removeProcess(server.pid);
+  const readiness = Wait.forProtocol(LOOPBACK, port, 'MySQL', mysqlProbe(s.endpoint));
+  return superviseServer({ ...s, server, name, port, readiness });
 }
 
 // A disposable server: loopback only, no binary log, InnoDB flushing relaxed (the data is thrown away).

@@ -6,11 +6,12 @@ import { createStartedService, Teardown } from '../handle.ts';
 import { generatePassword } from '../mask.ts';
 import { LOOPBACK, withPortRetry } from '../ports.ts';
 import { giveTo, isExecutable, makeSessionDir, removeDir, runCommand, searchDirs, serverAccount, spawnServer } from '../processes.ts';
-import type { Account, ServerProcess } from '../processes.ts';
-import { provideDataDir, withTemplateHint } from '../templates.ts';
+import type { Account } from '../processes.ts';
+import { provideDataDir } from '../templates.ts';
 import type { TemplateSpec } from '../templates.ts';
 import type { Availability, LocalStartOptions, ProviderContext, StartedService } from '../types.ts';
-import { Wait, waitUntilReady } from '../wait.ts';
+import { superviseServer } from '../supervise.ts';
+import { Wait } from '../wait.ts';
 import { postgresAdapter } from './adapter.ts';
 import { postgresProbe, withPostgresClient } from './client.ts';
 
@@ -164,27 +165,10 @@ async function startServer(s: ServerStart): Promise<number> {
     account: s.account,
     stopSignal: 'SIGINT',
   });
-  s.ctx.ownership.addProcess(server.pid, 'postgres', s.dir);
-  const stop = () => stopServer(s.ctx, server);
   // Readiness over the session's private socket, which trusts; the TCP password is set right after.
   const socket = { host: s.dir, port, username: USER, password: '', database: 'postgres' };
-  try {
-    await waitUntilReady(Wait.forProtocol(LOOPBACK, port, 'Postgres', postgresProbe(socket)), {
-      timeoutMs: s.timeoutMs ?? 30_000,
-      process: server,
-      port,
-    });
-  } catch (error) {
-    await stop();
-    throw withTemplateHint(error, s.template);
-  }
-  s.teardown.add(stop);
-  return port;
-}
-
-async function stopServer(ctx: ProviderContext, server: ServerProcess): Promise<void> {
-  await server.stop();
-  ctx.ownership.removeProcess(server.pid);
+  const readiness = Wait.forProtocol(LOOPBACK, port, 'Postgres', postgresProbe(socket));
+  return superviseServer({ ...s, server, name: 'postgres', port, readiness });
 }
 
 // Settings for a disposable server: durability off (the data is thrown away), loopback only.
