@@ -108,3 +108,24 @@ export function sqlUri(scheme: string, e: ServiceEndpoint, masked: boolean): str
   const host = e.host.includes(':') ? `[${e.host}]` : e.host;
   return `${scheme}://${encodeURIComponent(e.username)}${password}@${host}:${e.port}/${encodeURIComponent(e.database)}`;
 }
+
+/**
+ * The adapter of a SQL backend: `kind://user:pass@host:port/db` URIs and an Airflow connection of
+ * conn type `kind` with the database in Airflow's `schema` field.
+ */
+export function sqlAdapter(kind: 'mysql' | 'postgres'): ServiceAdapter {
+  return {
+    kind,
+    uri: (e, masked = false) => sqlUri(kind, e, masked),
+    connection: (connId, e): Connection => ({
+      connId,
+      connType: kind,
+      host: e.host,
+      port: e.port,
+      login: e.username,
+      password: e.password,
+      schema: e.database,
+      extra: {},
+    }),
+  };
+}
