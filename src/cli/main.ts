@@ -1,6 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import pc from 'picocolors';
-import { formatLoadError } from '../dag/loader.ts';
 import { registerDagCommands } from './dags.ts';
 import { registerDevCommand } from './dev.ts';
 import { registerTaskCommands } from './tasks.ts';
@@ -93,4 +92,3 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   }
 }
 
-export { formatLoadError };

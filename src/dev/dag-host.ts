@@ -63,11 +63,6 @@ export class DagHost {
     await Promise.all(workers.map((w) => w?.terminate()));
   }
 
-  /** Reload counts since the current worker started, for the watch benchmark. */
-  get reloadsInWorker(): number {
-    return this.loads;
-  }
-
   private spawn(): Worker {
     const worker = new Worker(new URL('./worker.mjs', import.meta.url));
     worker.on('message', (reply: Reply) => {

@@ -352,10 +352,9 @@ export class DevSession {
     };
   }
 
+  /** The worker's answer is the file's state: on an error its DAGs are the last good ones. */
   private record(load: FileLoad): void {
-    if (load.dags.length > 0 || load.errors.length === 0) this.files.set(load.file, load);
-    else if (!this.files.has(load.file)) this.files.set(load.file, load);
-    else this.files.set(load.file, { ...load, dags: this.files.get(load.file)!.dags });
+    this.files.set(load.file, load);
   }
 
   private reportErrors(load: FileLoad): void {

@@ -34,11 +34,6 @@ export class ModuleGraph {
     this.imports.delete(file);
   }
 
-  /** True when some module imports `file`, or it was recorded as a module itself. */
-  has(file: string): boolean {
-    return this.imports.has(file) || this.importers.has(file);
-  }
-
   /** `file` and every module that imports it, directly or not. */
   affected(file: string): Set<string> {
     const seen = new Set<string>();
