@@ -2,7 +2,7 @@ import { columnCheck, Dag, s3ToWarehouse, tableCheck } from 'dagbox';
 
 /**
  * The course's first pipeline: a CSV of (name, gender) fully refreshed into raw_data.name_gender,
- * whose name is the primary key. REPLACE is DELETE + COPY in one transaction, so a failed load
+ * whose name is the primary key. REPLACE empties the table and COPYs in one transaction, so a failed load
  * leaves yesterday's table, never a half-filled one.
  */
 const dag = new Dag({

@@ -36,8 +36,8 @@ export interface S3ToWarehouseArgs {
 
 /**
  * Airflow's S3ToRedshiftOperator: load an S3 object into a warehouse table with Redshift's COPY
- * (streamed from S3 into Postgres COPY FROM STDIN), atomically: REPLACE is DELETE + COPY in one
- * transaction, UPSERT stages the rows in a temporary table and swaps them in with DELETE USING +
+ * (streamed from S3 into Postgres COPY FROM STDIN), atomically: REPLACE empties the table and COPYs in
+ * one transaction, UPSERT stages the rows in a temporary table and swaps them in with DELETE USING +
  * INSERT in the same transaction (see {@link loadPostgresTable}). A failed load leaves the table
  * exactly as it was.
  *

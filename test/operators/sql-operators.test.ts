@@ -160,12 +160,45 @@ describe('s3ToWarehouse (S3ToRedshiftOperator)', () => {
 });
 
 describe('REPLACE empties the table inside its transaction', () => {
-  it("with DELETE, as Airflow's S3ToRedshiftOperator does", async () => {
+  const replace = async () => {
     await put('r.csv', 'id,created_at,score\n5,2021-02-05 10:00:00,1\n');
-    const replace = () => h.runOperator(s3ToWarehouse({ s3Key: 'r.csv', schema: 'raw_data', table: 'nps', copyOptions: ['CSV', 'IGNOREHEADER 1'], method: 'REPLACE' }));
-    await h.pg("INSERT INTO raw_data.nps VALUES (1, '2021-02-01 00:00:00', 1)");
-    expect((await replace()).log).toContain('REPLACE "raw_data"."nps": emptied (DELETE), 1 row(s) loaded, in one transaction');
+    return h.runOperator(s3ToWarehouse({ s3Key: 'r.csv', schema: 'raw_data', table: 'nps', copyOptions: ['CSV', 'IGNOREHEADER 1'], method: 'REPLACE' }));
+  };
+  beforeEach(() => h.pg("INSERT INTO raw_data.nps VALUES (1, '2021-02-01 00:00:00', 1)"));
+
+  it('with a TRUNCATE that a failed load rolls back', async () => {
+    expect((await replace()).log).toContain('REPLACE "raw_data"."nps": emptied (TRUNCATE), 1 row(s) loaded, in one transaction');
     expect(await h.pg('SELECT id FROM raw_data.nps')).toEqual([{ id: '5' }]);
+    await put('bad.csv', 'id,created_at,score\n6,2021-02-05 10:00:00,1\nseven,2021-02-05 10:00:00,1\n');
+    const bad = await h.runOperator(s3ToWarehouse({ s3Key: 'bad.csv', schema: 'raw_data', table: 'nps', copyOptions: ['CSV', 'IGNOREHEADER 1'], method: 'REPLACE' }));
+    expect(bad.error).toContain('failed, and the table was left as it was: COPY "raw_data"."nps" from s3://dagbox/bad.csv failed: invalid input syntax for type integer: "seven"');
+    expect(await h.pg('SELECT id FROM raw_data.nps')).toEqual([{ id: '5' }]);
+  });
+
+  it('with DELETE while another session reads the table, which keeps seeing the old rows until it is done', async () => {
+    const reader = await h.session.clients.postgres!.pool.connect();
+    try {
+      await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+      expect((await reader.query('SELECT id FROM raw_data.nps')).rows).toEqual([{ id: 1 }]);
+      expect((await replace()).log).toContain('emptied (DELETE: another session is using the table), 1 row(s) loaded');
+      expect((await reader.query('SELECT id FROM raw_data.nps')).rows).toEqual([{ id: 1 }]);
+      await reader.query('COMMIT');
+    } finally {
+      reader.release();
+    }
+    expect(await h.pg('SELECT id FROM raw_data.nps')).toEqual([{ id: '5' }]);
+  });
+
+  it('with DELETE when a foreign key points at the table or it has a DELETE trigger', async () => {
+    await h.pg('CREATE TABLE raw_data.nps_notes (nps_id BIGINT REFERENCES raw_data.nps (id))');
+    expect((await replace()).log).toContain('emptied (DELETE: cannot truncate a table referenced in a foreign key constraint)');
+    await h.pg('DROP TABLE raw_data.nps_notes');
+    await h.pg('CREATE TABLE raw_data.nps_deleted (id BIGINT)');
+    await h.pg('CREATE FUNCTION raw_data.keep_deleted() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO raw_data.nps_deleted VALUES (OLD.id); RETURN OLD; END $$');
+    await h.pg('CREATE TRIGGER keep_deleted BEFORE DELETE ON raw_data.nps FOR EACH ROW EXECUTE FUNCTION raw_data.keep_deleted()');
+    expect((await replace()).log).toContain('emptied (DELETE: the table has a DELETE trigger)');
+    expect(await h.pg('SELECT id FROM raw_data.nps_deleted')).toEqual([{ id: '5' }]);
+    await h.pg('DROP TABLE raw_data.nps_deleted; DROP TRIGGER keep_deleted ON raw_data.nps; DROP FUNCTION raw_data.keep_deleted()');
   });
 });
 
