@@ -1,9 +1,18 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Server } from 'node:net';
 import { Readable } from 'node:stream';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, createMysqlPool, createPostgresPool, createS3Client, SERVICE_KINDS } from '../../src/services/index.ts';
@@ -176,10 +185,28 @@ describe.runIf(MATRIX.includes('s3'))('local s3', () => {
     expect(back.equals(payload)).toBe(true);
   });
 
-  it('round-trips a 6 MB multipart upload', async () => {
+  it("round-trips a 6 MB multipart upload over an existing object, with S3's multipart ETag", async () => {
+    await s3.send(new PutObjectCommand({ Bucket: service.database, Key: 'multi.bin', Body: 'old' }));
     const big = randomBytes(6 * 1024 * 1024);
     await new Upload({ client: s3, partSize: 5 * 1024 * 1024, params: { Bucket: service.database, Key: 'multi.bin', Body: Readable.from([big]) } }).done();
     expect((await read('multi.bin')).equals(big)).toBe(true);
+    const md5 = (b: Buffer) => createHash('md5').update(b).digest();
+    const parts = Buffer.concat([md5(big.subarray(0, 5 * 1024 * 1024)), md5(big.subarray(5 * 1024 * 1024))]);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: service.database, Key: 'multi.bin' }));
+    expect(head.ETag).toBe(`"${md5(parts).toString('hex')}-2"`);
+    expect(head.ContentLength).toBe(big.length);
+  });
+
+  it('refuses to complete a multipart upload with a part that was never uploaded, and writes nothing', async () => {
+    const Bucket = service.database;
+    const Key = 'half.bin';
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key }));
+    const one = await s3.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: 1, Body: randomBytes(5 * 1024 * 1024) }));
+    const complete = new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: one.ETag }, { PartNumber: 2, ETag: one.ETag }] } });
+    await expect(s3.send(complete)).rejects.toMatchObject({ name: 'InvalidPart' });
+    await expect(s3.send(new HeadObjectCommand({ Bucket, Key }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+    const unknown = new CompleteMultipartUploadCommand({ Bucket, Key, UploadId: 'f'.repeat(32), MultipartUpload: { Parts: [{ PartNumber: 1, ETag: one.ETag }] } });
+    await expect(s3.send(unknown)).rejects.toMatchObject({ name: 'NoSuchUpload' });
   });
 
   it('refuses a wrong secret, the s3rver default key and unsigned requests', async () => {

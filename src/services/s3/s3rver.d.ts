@@ -14,6 +14,13 @@ declare module 's3rver' {
     configureBuckets?: Array<{ name: string; configs?: Array<string | Buffer> }>;
   }
 
+  /** s3rver's FilesystemStore, the parts dagbox replaces or calls. */
+  export interface S3rverStore {
+    getResourcePath(bucket: string, key: string | undefined, resource: string): string;
+    putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5: string): Promise<void>;
+    putObjectMultipart(bucket: string, uploadId: string, parts: Array<{ number: number; etag: string }>): Promise<{ size: number; md5: string }>;
+  }
+
   class S3rver {
     constructor(options?: S3rverOptions);
     /** Creates the `configureBuckets` buckets in the store. */
@@ -21,6 +28,7 @@ declare module 's3rver' {
     /** The Koa request handler. */
     callback(): (req: IncomingMessage, res: ServerResponse) => void;
     readonly logger: { close(): void };
+    readonly store: S3rverStore;
   }
   export default S3rver;
 }
@@ -32,4 +40,12 @@ declare module 's3rver/lib/models/account.js' {
   }
   const account: { DUMMY_ACCOUNT: AWSAccount };
   export default account;
+}
+
+declare module 's3rver/lib/models/error.js' {
+  /** An S3 error answer: the code picks the HTTP status (InvalidPart: 400). */
+  class S3Error extends Error {
+    constructor(code: string, message: string, detail?: Record<string, string>);
+  }
+  export default S3Error;
 }
