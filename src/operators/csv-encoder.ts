@@ -3,6 +3,16 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 /** One value of a row on its way to CSV: text (string, or the server's bytes as a Buffer) or NULL. */
 export type Cell = string | Buffer | null;
 
+/**
+ * A row as ranges of one byte buffer, so that no value needs an object of its own: value `i` is
+ * `bytes[starts[i], ends[i])`, or NULL when `starts[i]` is -1. Reused from row to row.
+ */
+export interface ByteSpans {
+  count: number;
+  starts: Int32Array;
+  ends: Int32Array;
+}
+
 /** Options of {@link CsvEncoder}. */
 export interface CsvEncoderOptions {
   /** Column names, written as the first line when `header` is true. */
@@ -55,6 +65,26 @@ class CsvChunker {
   /** Encode one row; returns false when a chunk went out and its reader is behind. */
   add(row: readonly Cell[]): boolean {
     this.writeRow(row);
+    return this.rowDone();
+  }
+
+  /** Encode one row given as byte ranges of `bytes` ({@link ByteSpans}); returns as {@link add}. */
+  addSpans(bytes: Buffer, spans: ByteSpans): boolean {
+    let room = spans.count + 1;
+    for (let i = 0; i < spans.count; i++) if (spans.starts[i]! >= 0) room += (spans.ends[i]! - spans.starts[i]!) * 2 + 4;
+    this.ensure(room);
+    for (let i = 0; i < spans.count; i++) {
+      if (i > 0) this.buffer[this.at++] = this.delimiter;
+      const start = spans.starts[i]!;
+      if (start < 0) continue;
+      if (this.binary[i]) this.writeHex(bytes, start, spans.ends[i]!);
+      else this.writeBytes(bytes, start, spans.ends[i]!);
+    }
+    this.buffer[this.at++] = LF;
+    return this.rowDone();
+  }
+
+  private rowDone(): boolean {
     this.rows++;
     return this.at >= CHUNK_BYTES ? this.flush() : true;
   }
@@ -81,9 +111,11 @@ class CsvChunker {
       if (i > 0) buffer[this.at++] = this.delimiter;
       const cell = row[i];
       if (cell === null || cell === undefined) continue;
-      if (data && this.binary[i]) this.at += buffer.write(`\\x${(typeof cell === 'string' ? Buffer.from(cell) : cell).toString('hex')}`, this.at);
-      else if (typeof cell === 'string') this.writeStringCell(cell);
-      else this.writeBufferCell(cell);
+      if (data && this.binary[i]) {
+        const bytes = typeof cell === 'string' ? Buffer.from(cell) : cell;
+        this.writeHex(bytes, 0, bytes.length);
+      } else if (typeof cell === 'string') this.writeStringCell(cell);
+      else this.writeBytes(cell, 0, cell.length);
     }
     buffer[this.at++] = LF;
   }
@@ -97,29 +129,35 @@ class CsvChunker {
     this.at += this.buffer.write(quote ? `"${value.replaceAll('"', '""')}"` : value, this.at);
   }
 
-  /** Copies the bytes while looking for ones that need quoting; starts over quoted only when one turns up. */
-  private writeBufferCell(value: Buffer): void {
+  /** Copies `value[from, to)` while looking for bytes that need quoting; starts over quoted only when one turns up. */
+  private writeBytes(value: Buffer, from: number, to: number): void {
     const buffer = this.buffer;
-    const start = this.at;
-    const length = value.length;
-    if (length === 0 || (length === 2 && value[0] === 0x5c && value[1] === 0x2e)) return this.writeQuoted(value);
-    for (let j = 0; j < length; j++) {
+    const at = this.at - from;
+    if (to === from || (to - from === 2 && value[from] === 0x5c && value[from + 1] === 0x2e)) return this.writeQuoted(value, from, to);
+    for (let j = from; j < to; j++) {
       const c = value[j]!;
-      if (c === this.delimiter || c === QUOTE || c === LF || c === CR) return this.writeQuoted(value);
-      buffer[start + j] = c;
+      if (c === this.delimiter || c === QUOTE || c === LF || c === CR) return this.writeQuoted(value, from, to);
+      buffer[at + j] = c;
     }
-    this.at = start + length;
+    this.at = at + to;
   }
 
-  private writeQuoted(value: Buffer): void {
+  private writeQuoted(value: Buffer, from: number, to: number): void {
     const buffer = this.buffer;
     buffer[this.at++] = QUOTE;
-    for (let j = 0; j < value.length; j++) {
+    for (let j = from; j < to; j++) {
       const c = value[j]!;
       if (c === QUOTE) buffer[this.at++] = QUOTE;
       buffer[this.at++] = c;
     }
     buffer[this.at++] = QUOTE;
+  }
+
+  /** Postgres bytea text: `\x` and two hex digits a byte. */
+  private writeHex(value: Buffer, from: number, to: number): void {
+    this.buffer[this.at++] = 0x5c;
+    this.buffer[this.at++] = 0x78;
+    this.at += this.buffer.write(value.toString('hex', from, to), this.at, 'latin1');
   }
 
   private ensure(bytes: number): void {
@@ -193,6 +231,11 @@ export class CsvReadable extends Readable {
   /** Encode a row; false means: pause the producer until {@link waitForReader} resolves. */
   add(row: readonly Cell[]): boolean {
     return this.chunker.add(row);
+  }
+
+  /** Encode a row given as byte ranges; returns as {@link add}. */
+  addSpans(bytes: Buffer, spans: ByteSpans): boolean {
+    return this.chunker.addSpans(bytes, spans);
   }
 
   waitForReader(): Promise<void> {

@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import mysql from 'mysql2/promise';
+import { CsvReadable } from '../../src/operators/csv-encoder.ts';
 import { s3ToWarehouse, sql, sqlToS3, sqlToSql } from '../../src/operators/index.ts';
+import { openRowSource } from '../../src/operators/row-source.ts';
 import { startPipelineHarness, type PipelineHarness } from '../pipelines/harness.ts';
 
 let h: PipelineHarness;
@@ -85,6 +88,46 @@ describe('sqlToS3 (SqlToS3Operator)', () => {
     expect(again.state).toBe('failed');
     expect(again.error).toMatch(/s3:\/\/.*\/out\/2021-02-05\.csv already exists and replace is false; pass replace: true/);
     expect(await h.s3Text('out/2021-02-05.csv')).toBe(before);
+  });
+
+  it("reads MySQL rows straight off the packets into the same CSV as from mysql2's parsed rows", async () => {
+    const pool = h.session.clients.mysql!.pool;
+    // A 16 MB value needs a bigger packet limit; new connections see it.
+    await pool.query('SET GLOBAL max_allowed_packet = 64 * 1024 * 1024');
+    const my = h.session.services!.mysql;
+    const fresh = mysql.createPool({ host: my.host, port: my.port, user: my.username, password: my.password, database: my.database, connectionLimit: 1 });
+    const target = { dialect: 'mysql', connId: 'mysql', pool: fresh } as const;
+    const statement = {
+      text: `SELECT 1 AS id, NULL AS n, '' AS e, REPEAT('ab,"c', 60) AS len2, REPEAT('x', 70000) AS len3, UNHEX('00FF2C220A5C2E') AS bytes, '\\\\.' AS marker, '한국어' AS ko
+        UNION ALL SELECT 2, 'n', NULL, NULL, NULL, UNHEX(''), NULL, NULL
+        UNION ALL SELECT ?, NULL, NULL, NULL, REPEAT('y', 16777216), NULL, NULL, NULL`,
+      values: [3],
+    };
+    const csvOf = async (asArrays: boolean) => {
+      const source = await openRowSource(target, statement);
+      const csv = new CsvReadable({ columns: source.columns.map((c) => c.name), header: true, binary: source.columns.map((c) => c.kind === 'binary') });
+      const sink = asArrays ? { add: (row: (string | Buffer | null)[]) => csv.add(row), waitForReader: () => csv.waitForReader() } : csv;
+      const chunks: Buffer[] = [];
+      csv.on('data', (chunk: Buffer) => chunks.push(chunk));
+      const ended = new Promise((resolve) => csv.once('end', resolve));
+      await source.pump(sink);
+      csv.finish();
+      await ended;
+      await source.close();
+      return Buffer.concat(chunks);
+    };
+    try {
+      const fromPackets = await csvOf(false);
+      expect(fromPackets.equals(await csvOf(true))).toBe(true);
+      const lines = fromPackets.toString('utf8').split('\n');
+      expect(lines[0]).toBe('id,n,e,len2,len3,bytes,marker,ko');
+      expect(lines[1]).toBe(`1,,"","${'ab,""c'.repeat(60)}",${'x'.repeat(70000)},\\x00ff2c220a5c2e,"\\.",한국어`);
+      expect(lines[2]).toBe('2,n,,,,\\x,,');
+      expect(lines[3]).toBe(`3,,,,${'y'.repeat(16777216)},,,`);
+    } finally {
+      await fresh.end();
+      await pool.query('SET GLOBAL max_allowed_packet = DEFAULT');
+    }
   });
 
   it('reads the warehouse too (a cursor, values bound), with a custom delimiter', async () => {
