@@ -205,11 +205,11 @@ async function runChild(): Promise<number> {
   dag
     .task('extract', sqlToS3({ query: QUERY, s3Key: 'bench/nps.csv', replace: true }))
     .to(dag.task('load', s3ToWarehouse({ s3Key: 'bench/nps.csv', schema: 'raw_data', table: 'bench_dagbox', copyOptions: ['CSV', 'IGNOREHEADER 1'], method: 'REPLACE' })));
-  const rssBeforeMb = Math.round(process.memoryUsage().rss / 2 ** 20);
+  const rssBeforeMb = Math.round(process.memoryUsage.rss() / 2 ** 20);
   const peaks: Record<string, number> = { extract: 0, load: 0 };
   let running = '';
   const sampler = setInterval(() => {
-    if (running) peaks[running] = Math.max(peaks[running] ?? 0, process.memoryUsage().rss);
+    if (running) peaks[running] = Math.max(peaks[running] ?? 0, process.memoryUsage.rss());
   }, 10);
   const t0 = performance.now();
   try {
