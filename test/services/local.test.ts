@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import type { Server } from 'node:net';
 import { Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
@@ -197,7 +198,7 @@ describe.runIf(MATRIX.includes('s3'))('local s3', () => {
     expect(head.ContentLength).toBe(big.length);
   });
 
-  it('refuses to complete a multipart upload with a part that was never uploaded, and writes nothing', async () => {
+  it('refuses to complete a multipart upload with a part that was never uploaded, writes nothing, and aborts it', async () => {
     const Bucket = service.database;
     const Key = 'half.bin';
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key }));
@@ -207,6 +208,9 @@ describe.runIf(MATRIX.includes('s3'))('local s3', () => {
     await expect(s3.send(new HeadObjectCommand({ Bucket, Key }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
     const unknown = new CompleteMultipartUploadCommand({ Bucket, Key, UploadId: 'f'.repeat(32), MultipartUpload: { Parts: [{ PartNumber: 1, ETag: one.ETag }] } });
     await expect(s3.send(unknown)).rejects.toMatchObject({ name: 'NoSuchUpload' });
+    await s3.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId }));
+    await expect(s3.send(complete)).rejects.toMatchObject({ name: 'NoSuchUpload' });
+    await expect(s3.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId }))).rejects.toMatchObject({ name: 'NoSuchUpload' });
   });
 
   it('refuses a wrong secret, the s3rver default key and unsigned requests', async () => {

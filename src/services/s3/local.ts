@@ -9,7 +9,7 @@ import { LOOPBACK, PortInUseError, withPortRetry } from '../ports.ts';
 import { makeSessionDir, removeDir } from '../processes.ts';
 import type { Availability, LocalStartOptions, ProviderContext, StartedService } from '../types.ts';
 import { s3Adapter } from './adapter.ts';
-import { completeMultipartByAppending } from './multipart.ts';
+import { completeMultipartByAppending, withAbortMultipartUpload } from './multipart.ts';
 import { verifySignatureV4 } from './signature.ts';
 import type { S3Credentials } from './signature.ts';
 
@@ -49,7 +49,7 @@ export async function startLocalS3(ctx: ProviderContext, opts: LocalStartOptions
     teardown.add(() => app.logger.close());
     completeMultipartByAppending(app.store);
     await app.configureBuckets();
-    const handler = requireSignature(app.callback(), credentials);
+    const handler = requireSignature(withAbortMultipartUpload(app.callback(), app.store), credentials);
     const server = await withPortRetry(opts.port, (port) => listen(handler, port), { what: 's3', log: ctx.log });
     teardown.add(() => closeServer(server));
     const port = (server.address() as { port: number }).port;

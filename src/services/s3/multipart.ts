@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import type { RequestListener } from 'node:http';
 import { dirname, join } from 'node:path';
 import type { S3rverStore } from 's3rver';
 import S3Error from 's3rver/lib/models/error.js';
@@ -17,9 +18,7 @@ import S3Error from 's3rver/lib/models/error.js';
  */
 export function completeMultipartByAppending(store: S3rverStore): void {
   store.putObjectMultipart = async (bucket, uploadId, parts) => {
-    // s3rver's upload ids are 32 hex digits; anything else (say, `../x`) names no upload.
-    if (!/^[0-9a-f]{32}$/.test(uploadId)) throw noSuchUpload();
-    const uploadDir = join(store.getResourcePath(bucket, undefined, 'uploads'), uploadId);
+    const uploadDir = uploadDirOf(store, bucket, uploadId);
     const [key, metadata] = await Promise.all([
       readFile(join(uploadDir, 'key'), 'utf8'),
       readFile(join(uploadDir, 'metadata'), 'utf8').then((text) => JSON.parse(text) as Record<string, string>),
@@ -61,6 +60,42 @@ export function completeMultipartByAppending(store: S3rverStore): void {
     await rm(uploadDir, { recursive: true, force: true });
     return { size, md5 };
   };
+}
+
+/**
+ * s3rver 3.7 has no AbortMultipartUpload (it answers MethodNotAllowed), so the parts of every
+ * failed upload would stay on disk until the session ends. This answers
+ * `DELETE /bucket/key?uploadId=...` as S3 does: the parts are removed and the answer is 204; an
+ * unknown upload is NoSuchUpload (404). Every other request goes on to `handler`.
+ */
+export function withAbortMultipartUpload(handler: RequestListener, store: S3rverStore): RequestListener {
+  return (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://s3');
+    const uploadId = url.searchParams.get('uploadId');
+    if (req.method !== 'DELETE' || uploadId === null) return handler(req, res);
+    req.resume();
+    const bucket = decodeURIComponent(url.pathname.split('/')[1] ?? '');
+    const aborting = (async () => {
+      const uploadDir = uploadDirOf(store, bucket, uploadId);
+      await stat(uploadDir).catch(() => {
+        throw noSuchUpload();
+      });
+      await rm(uploadDir, { recursive: true, force: true });
+    })();
+    aborting.then(
+      () => res.writeHead(204).end(),
+      (error: unknown) => {
+        const answer = error instanceof S3Error ? error : new S3Error('InternalError', (error as Error).message);
+        res.writeHead(answer.status, { 'Content-Type': 'application/xml' }).end(answer.toXML());
+      },
+    );
+  };
+}
+
+/** Where s3rver keeps an upload's parts; an id that is not s3rver's 32 hex digits (say, `../x`) names no upload. */
+function uploadDirOf(store: S3rverStore, bucket: string, uploadId: string): string {
+  if (!/^[0-9a-f]{32}$/.test(uploadId)) throw noSuchUpload();
+  return join(store.getResourcePath(bucket, undefined, 'uploads'), uploadId);
 }
 
 function noSuchUpload(): Error {

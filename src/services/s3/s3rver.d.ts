@@ -46,6 +46,8 @@ declare module 's3rver/lib/models/error.js' {
   /** An S3 error answer: the code picks the HTTP status (InvalidPart: 400). */
   class S3Error extends Error {
     constructor(code: string, message: string, detail?: Record<string, string>);
+    readonly status: number;
+    toXML(): string;
   }
   export default S3Error;
 }
