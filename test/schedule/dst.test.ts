@@ -151,3 +151,16 @@ describe('a whole year of DST changes keeps intervals contiguous and consistent'
     });
   }
 });
+
+describe('UTC', () => {
+  it('takes no Intl lookups, and agrees with the Intl-built Etc/UTC', () => {
+    const utc = timeZone('UTC');
+    const intl = timeZone('Etc/UTC');
+    expect(utc.name).toBe(intl.name);
+    for (const instant of [Date.UTC(1970, 0, 1), Date.UTC(2021, 2, 14, 2, 30), Date.UTC(2021, 10, 7, 1, 30), Date.UTC(2038, 0, 19, 3, 14, 8)]) {
+      expect(utc.offsetAt(instant)).toBe(intl.offsetAt(instant));
+      expect(utc.toWall(instant)).toBe(intl.toWall(instant));
+      expect(utc.resolve(instant)).toEqual(intl.resolve(instant));
+    }
+  });
+});
