@@ -143,7 +143,9 @@ export class MysqlResult {
    * mysql2 turns each row into an array with a Buffer per value, which at a million rows costs more
    * than the server takes to send them. While a sink takes byte spans, this reads the row packet
    * itself instead: each value of the text protocol is a length-encoded string, or 0xFB for NULL.
-   * Everything else (end of rows, errors, a sink without spans) is mysql2's own row handler.
+   * mysql2 3.x runs a query as a state machine whose row step is the method `row`; this replaces
+   * that step on this one query, and hands everything else (the end of the rows, a sink without
+   * spans) to mysql2's own step. The test of sqlToS3 compares both paths byte for byte.
    */
   private readPacketsDirectly(query: { row: PacketHandler }): void {
     const mysql2Row = query.row;
