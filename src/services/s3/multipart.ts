@@ -10,11 +10,11 @@ import S3Error from 's3rver/lib/models/error.js';
  *
  * s3rver 3.7 joins the parts by streaming them through an MD5 into the object file, so completing
  * a 30 MB upload re-hashes all 30 MB while the uploader waits (about 130 ms here, a fifth of a
- * million-row sqlToS3). Here the parts are written one after the other into a temporary file, which is then renamed
- * onto the object, so a reader never sees half an object. The ETag is the one S3 itself gives a
- * multipart object: the MD5 of the parts' MD5s, then `-` and the number of parts. It is built from
- * the `.md5` files s3rver wrote as the parts arrived. A part that was never uploaded is S3's
- * `InvalidPart` error, an unknown upload id `NoSuchUpload`.
+ * million-row sqlToS3). Here the parts are written one after the other into a temporary file,
+ * which is then renamed onto the object, so a reader never sees half an object. The ETag is the
+ * one S3 itself gives a multipart object: the MD5 of the parts' MD5s, then `-` and the number of
+ * parts, built from the `.md5` files s3rver wrote as the parts arrived. A part that was never
+ * uploaded is S3's `InvalidPart` error, an unknown upload id `NoSuchUpload`.
  */
 export function completeMultipartByAppending(store: S3rverStore): void {
   store.putObjectMultipart = async (bucket, uploadId, parts) => {
@@ -92,9 +92,12 @@ export function withAbortMultipartUpload(handler: RequestListener, store: S3rver
   };
 }
 
-/** Where s3rver keeps an upload's parts; an id that is not s3rver's 32 hex digits (say, `../x`) names no upload. */
+/**
+ * Where s3rver keeps an upload's parts. A bucket that is not a bucket name, or an id that is not
+ * s3rver's 32 hex digits (say, `..`), names no upload: neither may lead out of the store.
+ */
 function uploadDirOf(store: S3rverStore, bucket: string, uploadId: string): string {
-  if (!/^[0-9a-f]{32}$/.test(uploadId)) throw noSuchUpload();
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) || bucket.includes('..') || !/^[0-9a-f]{32}$/.test(uploadId)) throw noSuchUpload();
   return join(store.getResourcePath(bucket, undefined, 'uploads'), uploadId);
 }
 
