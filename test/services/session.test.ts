@@ -96,7 +96,6 @@ describe('startServices', () => {
       stateDir: ctx.stateDir,
       providers: { ...LOCAL, postgres: 'external' },
       external: { postgres: 'postgres://nobody:pw@127.0.0.1:1/x' },
-      timeoutMs: 300,
       log: ctx.log,
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StartServicesError);

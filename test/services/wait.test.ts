@@ -19,9 +19,8 @@ describe('waitUntilReady', () => {
       const script = join(dir, 'fail.sh');
       writeFileSync(script, 'echo starting up\necho FATAL: something broke >&2\nexit 3\n', { mode: 0o755 });
       const server = spawnServer({ name: 'fakedb', command: '/bin/sh', args: [script], cwd: dir, logFile: join(dir, 'fakedb.log') });
-      const started = Date.now();
-      const error = await waitUntilReady(Wait.forListeningPort('127.0.0.1', await findFreePort()), { timeoutMs: 10_000, process: server }).catch((e: unknown) => e);
-      expect(Date.now() - started).toBeLessThan(2_000);
+      // Waiting out the 10 min budget would fail this test by its own timeout; the message says why it stopped.
+      const error = await waitUntilReady(Wait.forListeningPort('127.0.0.1', await findFreePort()), { timeoutMs: 600_000, process: server }).catch((e: unknown) => e);
       expect((error as Error).message).toMatch(/^fakedb \(pid \d+\) exited with code 3 before it accepted connections\.\nLast lines of .*fakedb\.log:\n {2}starting up\n {2}FATAL: something broke$/);
     } finally {
       await removeDir(dir);

@@ -40,7 +40,7 @@ export function records(stateDir: string): OwnershipRecord[] {
 }
 
 /** Waits until `pid` is gone (zombies count as gone), up to `ms`. */
-export async function waitGone(pid: number, ms = 5_000): Promise<boolean> {
+export async function waitGone(pid: number, ms = 60_000): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (isProcessAlive(pid)) {
     if (Date.now() > deadline) return false;
