@@ -51,5 +51,5 @@ describe('README', () => {
     } finally {
       await stopChild(child);
     }
-  }, 120_000);
+  }, 600_000);
 });
