@@ -43,7 +43,7 @@ describe('README', () => {
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     try {
-      for (let i = 0; i < 600 && !output.includes('watching'); i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 3_000 && !output.includes('watching'); i++) await new Promise((r) => setTimeout(r, 100));
       expect(output).toContain('watching');
       expect(output).toMatch(/example_linear 20\d\d-\d\d-\d\d success/);
       expect(output).not.toMatch(/✘/);
