@@ -4,11 +4,11 @@ import { formatLoadError } from '../dag/loader.ts';
 import type { DataInterval } from '../dag/types.ts';
 import { runDagRun, runIntervals, type DagRunResult, type RunEvent } from '../run/index.ts';
 import { backfillIntervals, dueIntervals, intervalAt } from '../schedule/index.ts';
-import { dagGraph, failureDetails, formatInterval, ms, progressLine, runLine, shortDate } from './format.ts';
+import { dagGraph, failureDetails, formatInterval, ms, progressLine, runLine, shortDate } from '../app/format.ts';
 import { globals, jsonOption, positiveInt, servicesOption, type Io } from './main.ts';
-import { cliDate, openProject, UserError, withSession } from './project.ts';
+import { cliDate, openProject, UserError, withSession } from '../app/project.ts';
 import { scheduleSpecOf } from '../run/index.ts';
-import type { ServicesFlag } from '../session/session.ts';
+import type { ServicesFlag } from '../app/session.ts';
 import { assertVerifyFlags, runVerifiedBackfill } from './verify-command.ts';
 
 /** `dagbox dags list|show|next|test|backfill`. */

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { emitKeypressEvents } from 'node:readline';
 import { DevSession } from '../dev/dev-session.ts';
-import type { ServicesFlag } from '../session/session.ts';
+import type { ServicesFlag } from '../app/session.ts';
 import { globals, positiveInt, servicesOption, type Io } from './main.ts';
 
 /** `dagbox dev [--watch]`. */

@@ -4,7 +4,7 @@ import { registerDagCommands } from './dags.ts';
 import { registerDevCommand } from './dev.ts';
 import { registerTaskCommands } from './tasks.ts';
 import { registerTestCommand } from './test-command.ts';
-import { UserError } from './project.ts';
+import { UserError } from '../app/project.ts';
 
 /** Options every command understands. */
 export interface GlobalOptions {

@@ -4,11 +4,11 @@ import type { Dag } from '../dag/dag.ts';
 import { renderTaskFields, testTask } from '../run/index.ts';
 import { didYouMean } from '../dag/validate.ts';
 import { intervalAt } from '../schedule/index.ts';
-import { formatInterval, levels, ms, shortDate, state as stateWord } from './format.ts';
+import { formatInterval, levels, ms, shortDate, state as stateWord } from '../app/format.ts';
 import { globals, jsonOption, servicesOption, type Io } from './main.ts';
-import { cliDate, openProject, UserError, withSession } from './project.ts';
+import { cliDate, openProject, UserError, withSession } from '../app/project.ts';
 import { scheduleSpecOf } from '../run/index.ts';
-import type { ServicesFlag } from '../session/session.ts';
+import type { ServicesFlag } from '../app/session.ts';
 
 /** `dagbox tasks list|render|test`. */
 export function registerTaskCommands(tasks: Command, io: Io, state: { exitCode: number }): void {

@@ -7,7 +7,7 @@ import { formatLoadError } from '../dag/loader.ts';
 import type { DataInterval } from '../dag/types.ts';
 import { scheduleSpecOf } from '../run/index.ts';
 import { backfillIntervals, dueIntervals, parseDate } from '../schedule/index.ts';
-import type { ServicesFlag } from '../session/session.ts';
+import type { ServicesFlag } from '../app/session.ts';
 import {
   duration,
   formatVerification,
@@ -20,7 +20,7 @@ import {
   type TestReport,
 } from '../verify/index.ts';
 import { globals, jsonOption, servicesOption, type Io } from './main.ts';
-import { cliDate, openProject, UserError, type Project } from './project.ts';
+import { cliDate, openProject, UserError, type Project } from '../app/project.ts';
 
 /** Intervals `dagbox test` verifies per DAG when the config gives no `window`. */
 export const DEFAULT_TEST_WINDOW = 3;

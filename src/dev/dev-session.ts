@@ -1,14 +1,14 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, relative } from 'node:path';
 import pc from 'picocolors';
-import { loadAndReport, openProject, type Project } from '../cli/project.ts';
-import { failureDetails, ms, runLine, shortDate } from '../cli/format.ts';
+import { loadAndReport, openProject, type Project } from '../app/project.ts';
+import { failureDetails, ms, runLine, shortDate } from '../app/format.ts';
 import { dagFiles, formatLoadError, loadDagFile } from '../dag/loader.ts';
 import type { DataInterval } from '../dag/types.ts';
 import type { DagRunResult } from '../run/index.ts';
 import { dueIntervals, followingInterval, parseDate } from '../schedule/index.ts';
-import type { Snapshot } from '../services/snapshot/index.ts';
-import type { ServicesFlag, Session } from '../session/session.ts';
+import type { Snapshot } from '../snapshot/index.ts';
+import type { ServicesFlag, Session } from '../app/session.ts';
 import { checkIdempotency, formatCheckResult, formatVerification, verifyDag, type CheckId } from '../verify/index.ts';
 import { startWebhookSink, type WebhookMessage, type WebhookSink } from '../alerts/index.ts';
 import { codeFrame } from './code-frame.ts';

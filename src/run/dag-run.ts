@@ -4,7 +4,7 @@ import { maxActiveTasks, planDag } from './plan.ts';
 import type { RunPlan } from './plan.ts';
 import { createRunShared } from './run-shared.ts';
 import type { RunShared } from './run-shared.ts';
-import { RunScheduler } from './scheduler.ts';
+import { RunScheduler } from './task-queue.ts';
 import { pendingResult } from './task-instance.ts';
 import type { DagRunResult, RunEnvironment, RunType, TaskInstanceResult } from './types.ts';
 

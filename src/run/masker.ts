@@ -1,7 +1,7 @@
 import type { Connections, Variables } from '../dag/types.ts';
 import type { Connection } from '../config/connection.ts';
 import { sensitiveValues } from '../config/variables.ts';
-import { collectSensitive } from './sensitive.ts';
+import { collectSensitive } from '../config/sensitive.ts';
 
 /** Secrets shorter than this are not masked: masking `"a"` would garble every line. */
 export const MIN_SECRET_LENGTH = 3;

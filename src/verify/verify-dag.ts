@@ -1,7 +1,7 @@
 import type { Dag } from '../dag/dag.ts';
 import type { DataInterval } from '../dag/types.ts';
 import type { DagRunResult, RunEnvironment } from '../run/index.ts';
-import type { Snapshot } from '../services/snapshot/index.ts';
+import type { Snapshot } from '../snapshot/index.ts';
 import { atomicityCheck } from './checks/atomicity.ts';
 import { forwardPass, idempotencySummary, type ForwardPass } from './checks/idempotency.ts';
 import { orderCheck, type OrderSpec } from './checks/order.ts';

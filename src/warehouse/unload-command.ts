@@ -1,5 +1,5 @@
 import { escapeLiteral } from 'pg';
-import { isTrivia, isWord, stringValue, type Token } from './sql-lexer.ts';
+import { isTrivia, isWord, stringValue, type Token } from '../sql/sql-lexer.ts';
 import { StatementReader } from './statement-reader.ts';
 
 /** A Redshift `UNLOAD ('select ...') TO 's3://...'`, read. */

@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { shortId, slug } from './identifiers.ts';
+import { shortId, slug } from '../sql/identifiers.ts';
 import {
   S3_CONCURRENCY,
   copyObject,
@@ -9,7 +9,7 @@ import {
   listObjects,
   mapLimit,
   type ObjectEntry,
-} from './s3-objects.ts';
+} from '../shared/s3-objects.ts';
 import { s3Scope, type S3Clients } from './service-clients.ts';
 
 /** One bucket as it was at the snapshot. */

@@ -1,7 +1,7 @@
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
-import type { S3Location } from './s3-location.ts';
+import type { S3Location } from '../warehouse/s3-location.ts';
 
 /** Multipart part size: S3's minimum, so an upload holds at most `UPLOAD_QUEUE` parts of it in memory. */
 export const UPLOAD_PART_BYTES = 5 * 1024 * 1024;

@@ -8,7 +8,7 @@ import { formatLoadError, loadDags, type DagBag } from '../dag/loader.ts';
 import type { DataInterval } from '../dag/types.ts';
 import { maskerFor, RunStore, VirtualClock, type DagRunResult, type RunEnvironment, type RunEvent } from '../run/index.ts';
 import { parseDate } from '../schedule/index.ts';
-import { startSession, type ServicesFlag, type Session } from '../session/session.ts';
+import { startSession, type ServicesFlag, type Session } from './session.ts';
 
 /** A failure the CLI reports as one sentence and exit code, without a stack trace. */
 export class UserError extends Error {
