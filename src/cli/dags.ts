@@ -5,7 +5,7 @@ import type { DataInterval } from '../dag/types.ts';
 import { runDagRun, runIntervals, type DagRunResult, type RunEvent } from '../run/index.ts';
 import { backfillIntervals, dueIntervals, intervalAt } from '../schedule/index.ts';
 import { dagGraph, failureDetails, formatInterval, ms, progressLine, runLine, shortDate } from '../app/format.ts';
-import { globals, jsonOption, positiveInt, servicesOption, type Io } from './main.ts';
+import { globals, jsonOption, positiveInt, servicesOption, type Io } from './options.ts';
 import { cliDate, openProject, UserError, withSession } from '../app/project.ts';
 import { scheduleSpecOf } from '../run/index.ts';
 import type { ServicesFlag } from '../app/session.ts';

@@ -5,7 +5,7 @@ import { renderTaskFields, testTask } from '../run/index.ts';
 import { didYouMean } from '../dag/validate.ts';
 import { intervalAt } from '../schedule/index.ts';
 import { formatInterval, levels, ms, shortDate, state as stateWord } from '../app/format.ts';
-import { globals, jsonOption, servicesOption, type Io } from './main.ts';
+import { globals, jsonOption, servicesOption, type Io } from './options.ts';
 import { cliDate, openProject, UserError, withSession } from '../app/project.ts';
 import { scheduleSpecOf } from '../run/index.ts';
 import type { ServicesFlag } from '../app/session.ts';

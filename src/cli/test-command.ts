@@ -19,7 +19,7 @@ import {
   type DagVerification,
   type TestReport,
 } from '../verify/index.ts';
-import { globals, jsonOption, servicesOption, type Io } from './main.ts';
+import { globals, jsonOption, servicesOption, type Io } from './options.ts';
 import { cliDate, openProject, UserError, type Project } from '../app/project.ts';
 
 /** Intervals `dagbox test` verifies per DAG when the config gives no `window`. */
