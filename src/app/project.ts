@@ -3,7 +3,7 @@ import { loadConfig, type DagboxConfig } from '../config/config.ts';
 import { createConnections, type ConnectionRegistry } from '../config/connections.ts';
 import { createVariables } from '../config/variables.ts';
 import type { Dag } from '../dag/dag.ts';
-import { didYouMean } from '../dag/validate.ts';
+import { didYouMean } from '../shared/suggest.ts';
 import { formatLoadError, loadDags, type DagBag } from '../dag/loader.ts';
 import type { DataInterval } from '../dag/types.ts';
 import { maskerFor, RunStore, VirtualClock, type DagRunResult, type RunEnvironment, type RunEvent } from '../run/index.ts';

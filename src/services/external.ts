@@ -1,7 +1,8 @@
 import { parseConnection } from '../config/connection.ts';
 import type { Connection } from '../config/connection.ts';
 import type { OwnedExternal } from './ownership.ts';
-import { errorMessage, maskUri, redact } from './mask.ts';
+import { errorMessage } from '../shared/errors.ts';
+import { maskUri, redact } from './mask.ts';
 import type { ProviderContext, ServiceKind } from './types.ts';
 
 /**

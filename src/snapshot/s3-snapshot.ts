@@ -7,9 +7,9 @@ import {
   deleteKeys,
   emptyAndDeleteBucket,
   listObjects,
-  mapLimit,
   type ObjectEntry,
 } from '../shared/s3-objects.ts';
+import { mapLimit } from '../shared/map-limit.ts';
 import { s3Scope, type S3Clients } from './service-clients.ts';
 
 /** One bucket as it was at the snapshot. */

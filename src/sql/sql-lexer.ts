@@ -5,6 +5,7 @@
  * templated values and rewrite Redshift statements safely. It never fails; an unterminated literal
  * or comment runs to the end of the text and the database reports it.
  */
+import { escapeRegExp } from '../shared/regexp.ts';
 
 /** Which database the SQL is written for. */
 export type Dialect = 'postgres' | 'mysql';
@@ -220,10 +221,6 @@ export function stringValue(token: Token, dialect: Dialect): string {
 }
 
 const BACKSLASH_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', '0': '\0', Z: '\x1a', f: '\f' };
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 /** The name a quoted-identifier token stands for. */
 export function quotedName(token: Token): string {

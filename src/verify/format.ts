@@ -1,4 +1,5 @@
 import pc from 'picocolors';
+import { ms } from '../shared/ms.ts';
 import { intervalLabel, plural, windowLabel } from './labels.ts';
 import type { CheckFailure, CheckResult, DagVerification, DiffRow, ObjectsDiff, StateDiff, TableDiff } from './types.ts';
 
@@ -18,11 +19,6 @@ function colors(options: FormatOptions): Colors {
   return pc.createColors(options.color ?? pc.isColorSupported);
 }
 
-/** `1.23s` / `120ms` */
-export function duration(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)}s`;
-}
-
 /**
  * A DAG's verification as lines: a header, one line per check (mark, title, summary, time), and
  * under each failed check its findings with row-level diffs.
@@ -38,7 +34,7 @@ export function duration(ms: number): string {
 export function formatVerification(v: DagVerification, options: FormatOptions = {}): string[] {
   const c = colors(options);
   const verdict = v.ok ? c.green('PASS') : c.red('FAIL');
-  const lines = [`${c.bold(v.dagId)}  ${windowLabel(v.intervals)}  ${plural(v.intervals.length, 'interval')}  ${verdict}  ${c.dim(duration(v.ms))}`];
+  const lines = [`${c.bold(v.dagId)}  ${windowLabel(v.intervals)}  ${plural(v.intervals.length, 'interval')}  ${verdict}  ${c.dim(ms(v.ms))}`];
   const width = Math.max(...v.checks.map((r) => r.title.length));
   for (const r of v.checks) lines.push(...formatCheckResult(r, { ...options, titleWidth: width }).map((l) => `  ${l}`));
   return lines;
@@ -54,7 +50,7 @@ export function formatCheckResult(r: CheckResult, options: FormatOptions & { tit
   const title = r.title.padEnd(options.titleWidth ?? r.title.length);
   const summary = r.status === 'skip' ? c.dim(`skipped: ${r.summary}`) : r.summary;
   const seed = r.seed !== undefined ? c.dim(` (seed ${r.seed}: --shuffle --seed ${r.seed} replays it)`) : '';
-  const lines = [`${mark} ${r.status === 'fail' ? c.red(title) : title}  ${summary}${seed}${r.ms > 0 ? c.dim(`  ${duration(r.ms)}`) : ''}`];
+  const lines = [`${mark} ${r.status === 'fail' ? c.red(title) : title}  ${summary}${seed}${r.ms > 0 ? c.dim(`  ${ms(r.ms)}`) : ''}`];
   const max = options.maxFailures ?? 3;
   for (const f of r.failures.slice(0, max)) lines.push(...formatFailure(f, c).map((l) => `    ${l}`));
   if (r.failures.length > max) lines.push(c.dim(`    ... and ${r.failures.length - max} more (see the JSON report)`));
