@@ -5,7 +5,6 @@ import { createVariables } from '../config/variables.ts';
 import type { Dag } from '../dag/dag.ts';
 import { didYouMean } from '../shared/suggest.ts';
 import { formatLoadError, loadDags, type DagBag } from '../dag/loader.ts';
-import type { DataInterval } from '../dag/types.ts';
 import { maskerFor, RunStore, VirtualClock, type DagRunResult, type RunEnvironment, type RunEvent } from '../run/index.ts';
 import { parseDate } from '../schedule/index.ts';
 import { startSession, type ServicesFlag, type Session } from './session.ts';
@@ -136,4 +135,3 @@ export function cliDate(value: string, dag: Dag, what: string): Date {
   }
 }
 
-export type { DataInterval };

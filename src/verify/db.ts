@@ -23,7 +23,5 @@ export function verifyDb(clients: Partial<ServiceClients>): VerifyDb {
   };
 }
 
-/** Prefix of everything dagbox itself creates in the services; never fingerprinted or diffed. */
-export const OWN_PREFIX = 'dgbx_';
 /** The same for S3 bucket names, which cannot hold `_`. */
 export const OWN_BUCKET_PREFIX = 'dgbx-';
