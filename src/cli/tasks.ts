@@ -6,6 +6,7 @@ import { didYouMean } from '../shared/suggest.ts';
 import { intervalAt } from '../schedule/index.ts';
 import { formatInterval, levels, shortDate, state as stateWord } from '../app/format.ts';
 import { ms } from '../shared/ms.ts';
+import { displayWidth, padEndDisplay } from '../shared/table.ts';
 import { globals, jsonOption, servicesOption, type Io } from './options.ts';
 import { cliDate, openProject, UserError, withSession } from '../app/project.ts';
 import { scheduleSpecOf } from '../run/index.ts';
@@ -26,11 +27,11 @@ export function registerTaskCommands(tasks: Command, io: Io, state: { exitCode: 
         io.out(JSON.stringify(ordered.map((t) => ({ taskId: t.id, kind: t.kind, upstream: [...t.upstream], triggerRule: t.args.triggerRule ?? 'all_success' })), null, 2));
         return;
       }
-      const width = Math.max(...ordered.map((t) => t.id.length));
+      const width = Math.max(...ordered.map((t) => displayWidth(t.id)));
       for (const t of ordered) {
         const up = t.upstream.size > 0 ? pc.dim(` <- ${[...t.upstream].join(', ')}`) : '';
         const rule = t.args.triggerRule && t.args.triggerRule !== 'all_success' ? pc.dim(` [${t.args.triggerRule}]`) : '';
-        io.out(`${t.id.padEnd(width)}  ${pc.cyan(t.kind)}${rule}${up}`);
+        io.out(`${padEndDisplay(t.id, width)}  ${pc.cyan(t.kind)}${rule}${up}`);
       }
     });
 
