@@ -18,6 +18,7 @@ export function parseExternalUri(kind: ServiceKind, uri: string, types: readonly
     connection = parseConnection(kind, uri);
   } catch (error) {
     // No `cause`: URL's TypeError carries the raw input, password included, and test runners print it.
+    // eslint-disable-next-line preserve-caught-error -- the cause would leak the password
     throw new Error(`${kind}: the external server URI ${maskUri(uri)} does not parse (${redact(errorMessage(error), [uri])}).`);
   }
   if (!types.includes(connection.connType)) {
