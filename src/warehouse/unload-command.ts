@@ -108,6 +108,7 @@ export function parseUnload(tokens: readonly Token[], values: readonly unknown[]
 
 /** `UNLOAD ('select ...') TO 's3://...'`: the query and the target, before the options. */
 function readQueryAndTarget(r: StatementReader): Pick<UnloadCommand, 'query' | 'target'> {
+  r.expectWord('UNLOAD', 'at the start');
   r.expectPunct('(', "before the query: UNLOAD ('select ...')");
   const literal = r.next();
   if (literal?.kind !== 'string') {
