@@ -16,7 +16,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { startServices } from '../src/services/index.ts';
-import { startSession, type Session } from '../src/session/session.ts';
+import { startSession, type Session } from '../src/app/session.ts';
 import { figure, numberFlag, parseArgs, report } from './lib.ts';
 
 export async function main(args: string[]): Promise<number> {

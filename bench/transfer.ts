@@ -33,8 +33,8 @@ import { createVariables } from '../src/config/variables.ts';
 import { Dag } from '../src/dag/dag.ts';
 import { s3ToWarehouse, sqlToS3 } from '../src/operators/index.ts';
 import { maskerFor, runDagRun, VirtualClock } from '../src/run/index.ts';
-import { connectionHooks } from '../src/session/hooks.ts';
-import { startSession, type Session } from '../src/session/session.ts';
+import { connectionHooks } from '../src/app/hooks.ts';
+import { startSession, type Session } from '../src/app/session.ts';
 import { figure, numberFlag, parseArgs, report } from './lib.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));

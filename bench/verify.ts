@@ -26,7 +26,7 @@ import type { Dag } from '../src/dag/dag.ts';
 import { loadDags } from '../src/dag/loader.ts';
 import { maskerFor, runIntervals, scheduleSpecOf, VirtualClock, type RunEnvironment } from '../src/run/index.ts';
 import { backfillIntervals } from '../src/schedule/index.ts';
-import { startSession, type Session } from '../src/session/session.ts';
+import { startSession, type Session } from '../src/app/session.ts';
 import { fingerprintMysql } from '../src/verify/mysql/fingerprint.ts';
 import { fingerprintPostgres, postgresVersion } from '../src/verify/postgres/fingerprint.ts';
 import { TableSettings, verifyDag } from '../src/verify/index.ts';

@@ -1,18 +1,35 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import pc from 'picocolors';
 import { formatLoadError } from '../dag/loader.ts';
+import type { Dag } from '../dag/dag.ts';
 import type { DataInterval } from '../dag/types.ts';
+import { formatTable } from '../shared/table.ts';
 import { runDagRun, runIntervals, type DagRunResult, type RunEvent } from '../run/index.ts';
 import { backfillIntervals, dueIntervals, intervalAt } from '../schedule/index.ts';
-import { dagGraph, failureDetails, formatInterval, ms, progressLine, runLine, shortDate } from './format.ts';
-import { globals, jsonOption, positiveInt, servicesOption, type Io } from './main.ts';
-import { cliDate, openProject, UserError, withSession } from './project.ts';
+import { dagGraph, failureDetails, formatInterval, progressLine, runLine, shortDate } from '../app/format.ts';
+import { ms } from '../shared/ms.ts';
+import { globals, jsonOption, positiveInt, servicesOption, type GlobalOptions, type Io } from './options.ts';
+import { cliDate, openProject, UserError, withSession, type Project } from '../app/project.ts';
 import { scheduleSpecOf } from '../run/index.ts';
-import type { ServicesFlag } from '../session/session.ts';
+import type { ServicesFlag } from '../app/session.ts';
 import { assertVerifyFlags, runVerifiedBackfill } from './verify-command.ts';
 
+/** Where a command action records its exit code (main returns it). */
+interface ExitState {
+  exitCode: number;
+}
+
 /** `dagbox dags list|show|next|test|backfill`. */
-export function registerDagCommands(dags: Command, io: Io, state: { exitCode: number }): void {
+export function registerDagCommands(dags: Command, io: Io, state: ExitState): void {
+  registerList(dags, io, state);
+  registerShow(dags, io);
+  registerNext(dags, io);
+  registerTest(dags, io, state);
+  registerBackfill(dags, io, state);
+}
+
+/** `dags list`: every DAG that loads, and every file that does not. */
+function registerList(dags: Command, io: Io, state: ExitState): void {
   dags
     .command('list')
     .description('List the DAGs that load, and every file that does not (exit 1 when any fails)')
@@ -32,17 +49,22 @@ export function registerDagCommands(dags: Command, io: Io, state: { exitCode: nu
       }));
       if (g.json) io.out(JSON.stringify({ dags: rows, errors: project.bag.errors }, null, 2));
       else {
-        const width = Math.max(6, ...rows.map((r) => r.dagId.length));
-        io.out(pc.bold(`${'dag_id'.padEnd(width)}  ${'schedule'.padEnd(12)}  ${'tasks'.padStart(5)}  owner      file`));
-        for (const r of rows) {
-          const file = r.file.startsWith(project.cwd) ? r.file.slice(project.cwd.length + 1) : r.file;
-          io.out(`${r.dagId.padEnd(width)}  ${String(r.schedule ?? 'none').padEnd(12)}  ${String(r.tasks).padStart(5)}  ${String(r.owner ?? '-').padEnd(9)}  ${file}`);
-        }
+        const table = formatTable(
+          [
+            ['dag_id', 'schedule', 'tasks', 'owner', 'file'],
+            ...rows.map((r) => [r.dagId, String(r.schedule ?? 'none'), String(r.tasks), String(r.owner ?? '-'), relativeTo(project.cwd, r.file)]),
+          ],
+          { align: ['left', 'left', 'right'], minWidths: [6, 12, 5, 9] },
+        );
+        table.forEach((line, i) => io.out(i === 0 ? pc.bold(line) : line));
         for (const e of project.bag.errors) io.err(`${pc.red('import error')} ${formatLoadError(e)}`);
       }
       if (project.bag.errors.length > 0) state.exitCode = 1;
     });
+}
 
+/** `dags show DAG`: tasks by level and every edge. */
+function registerShow(dags: Command, io: Io): void {
   dags
     .command('show')
     .description('Show a DAG as text: tasks by level and every dependency')
@@ -62,7 +84,10 @@ export function registerDagCommands(dags: Command, io: Io, state: { exitCode: nu
       for (const line of dagGraph(dag)) io.out(line);
       if (o.inputs?.length || o.outputs?.length) io.out(`\ninputs: ${(o.inputs ?? []).join(', ') || '-'}\noutputs: ${(o.outputs ?? []).join(', ') || '-'}`);
     });
+}
 
+/** `dags next DAG`: the intervals due at a simulated time. */
+function registerNext(dags: Command, io: Io): void {
   dags
     .command('next')
     .description('Which data intervals are due at a simulated time, honouring startDate, endDate and catchup')
@@ -83,7 +108,10 @@ export function registerDagCommands(dags: Command, io: Io, state: { exitCode: nu
       io.out(`${pc.bold(dagId)} at ${now.toISOString()}: ${due.length} interval(s) due${catchup ? '' : ' (catchup off: only the latest)'}`);
       for (const i of due) io.out(`  logical date ${shortDate(i.start)}  data interval ${formatInterval(i)}  runs at ${i.end.toISOString()}`);
     });
+}
 
+/** `dags test DAG DATE`: one DAG run in-process. */
+function registerTest(dags: Command, io: Io, state: ExitState): void {
   dags
     .command('test')
     .description('Run one DAG run in-process for the scheduled interval at DATE (its logical date), and report each task')
@@ -107,7 +135,10 @@ export function registerDagCommands(dags: Command, io: Io, state: { exitCode: nu
       }
       if (run.state !== 'success') state.exitCode = 1;
     });
+}
 
+/** `dags backfill DAG -s START -e END`: the intervals in the range, or their verification with --verify. */
+function registerBackfill(dags: Command, io: Io, state: ExitState): void {
   dags
     .command('backfill')
     .description(
@@ -131,69 +162,7 @@ export function registerDagCommands(dags: Command, io: Io, state: { exitCode: nu
     .option('--seed <n>', 'with --shuffle: replay the order of an earlier shuffle', nonNegativeInt)
     .addOption(servicesOption())
     .addOption(jsonOption())
-    .action(async (dagId: string, opts: BackfillOptions, cmd: Command) => {
-      const g = globals(cmd);
-      assertVerifyFlags(opts);
-      const project = await openProject(g.cwd, g);
-      const dag = project.dag(dagId);
-      const start = cliDate(opts.startDate, dag, '--start-date');
-      const end = cliDate(opts.endDate, dag, '--end-date');
-      if (end <= start) throw new UserError(`--end-date ${opts.endDate} must be after --start-date ${opts.startDate}: the range [START, END) would be empty`, 2);
-      let intervals = backfillIntervals(scheduleSpecOf(dag), start, end);
-      if (opts.verify && !opts.dryRun) {
-        // Verification replays the whole range on the fixtures, whatever the run history says.
-        const verified = await runVerifiedBackfill(project, dag, intervals, opts, io, g.json === true);
-        if (!verified.ok) state.exitCode = 1;
-        return;
-      }
-      const skipped = alreadyRan(await project.history(dagId), intervals, opts.reprocess);
-      intervals = intervals.filter((i) => !skipped.has(i.start.getTime()));
-      if (opts.runBackwards) {
-        const dependsOnPast = [...dag.tasks.values()].filter((t) => t.args.dependsOnPast ?? dag.options.defaultArgs?.dependsOnPast);
-        if (dependsOnPast.length > 0) {
-          throw new UserError(`--run-backwards cannot run DAG "${dagId}": task(s) ${dependsOnPast.map((t) => `"${t.id}"`).join(', ')} have dependsOnPast`, 2);
-        }
-        intervals.reverse();
-      }
-      const header = `${pc.bold(dagId)}: ${intervals.length} interval(s) with logical date in [${shortDate(start)}, ${shortDate(end)}) (END excluded)` +
-        (skipped.size > 0 ? `; ${skipped.size} skipped because they already ran (--reprocess ${opts.reprocess === 'none' ? 'failed or completed' : 'completed'} runs them again)` : '');
-      if (opts.dryRun) {
-        if (g.json) io.out(JSON.stringify({ dagId, dryRun: true, intervals: intervals.map(intervalJson), skipped: skipped.size }, null, 2));
-        else {
-          io.out(header);
-          for (const i of intervals) io.out(`  ${shortDate(i.start)}  ${formatInterval(i)}`);
-        }
-        return;
-      }
-      if (!g.json) {
-        io.out(header);
-        io.out(pc.dim(`  ${intervals.map((i) => shortDate(i.start)).join(', ')}`));
-      }
-      const started = performance.now();
-      const progress = progressPrinter(io, g.json === true);
-      const runs = await withSession(project, opts.services, (l) => io.err(pc.dim(l)), async () =>
-        runIntervals(dag, intervals, await project.env({ clockStart: intervals[0]?.end ?? end }), {
-          runType: 'backfill',
-          maxActiveRuns: opts.maxActiveRuns,
-          onProgress: (done, total, run) => {
-            progress.clear();
-            if (!g.json) {
-              io.out(runLine(run));
-              for (const l of failureDetails(run)) io.err(l);
-            }
-            progress.show(progressLine(done, total, performance.now() - started));
-          },
-        }),
-      );
-      progress.done();
-      const failed = runs.filter((r) => r.state !== 'success');
-      if (g.json) io.out(JSON.stringify({ dagId, runs: runs.map(runJson), failed: failed.length }, null, 2));
-      else {
-        const summary = `${runs.length - failed.length} succeeded, ${failed.length} failed in ${ms(performance.now() - started)}`;
-        io.out(failed.length > 0 ? pc.red(summary) : pc.green(summary));
-      }
-      if (failed.length > 0) state.exitCode = 1;
-    });
+    .action((dagId: string, opts: BackfillOptions, cmd: Command) => backfill(dagId, opts, globals(cmd), io, state));
 }
 
 interface BackfillOptions {
@@ -208,6 +177,84 @@ interface BackfillOptions {
   shuffle?: boolean;
   seed?: number;
   services?: ServicesFlag;
+}
+
+/** `dags backfill`: check the flags and the range, then verify it (--verify), print it (--dry-run) or run it. */
+async function backfill(dagId: string, opts: BackfillOptions, g: GlobalOptions, io: Io, state: ExitState): Promise<void> {
+  assertVerifyFlags(opts);
+  const project = await openProject(g.cwd, g);
+  const dag = project.dag(dagId);
+  const start = cliDate(opts.startDate, dag, '--start-date');
+  const end = cliDate(opts.endDate, dag, '--end-date');
+  if (end <= start) throw new UserError(`--end-date ${opts.endDate} must be after --start-date ${opts.startDate}: the range [START, END) would be empty`, 2);
+  const inRange = backfillIntervals(scheduleSpecOf(dag), start, end);
+  if (opts.verify && !opts.dryRun) {
+    // Verification replays the whole range on the fixtures, whatever the run history says.
+    const verified = await runVerifiedBackfill(project, dag, inRange, opts, io, g.json === true);
+    if (!verified.ok) state.exitCode = 1;
+    return;
+  }
+  const skipped = alreadyRan(await project.history(dagId), inRange, opts.reprocess);
+  const intervals = backfillOrder(dag, inRange.filter((i) => !skipped.has(i.start.getTime())), opts.runBackwards === true);
+  const header = `${pc.bold(dagId)}: ${intervals.length} interval(s) with logical date in [${shortDate(start)}, ${shortDate(end)}) (END excluded)` +
+    (skipped.size > 0 ? `; ${skipped.size} skipped because they already ran (--reprocess ${opts.reprocess === 'none' ? 'failed or completed' : 'completed'} runs them again)` : '');
+  if (opts.dryRun) {
+    if (g.json) io.out(JSON.stringify({ dagId, dryRun: true, intervals: intervals.map(intervalJson), skipped: skipped.size }, null, 2));
+    else {
+      io.out(header);
+      for (const i of intervals) io.out(`  ${shortDate(i.start)}  ${formatInterval(i)}`);
+    }
+    return;
+  }
+  if (!g.json) {
+    io.out(header);
+    io.out(pc.dim(`  ${intervals.map((i) => shortDate(i.start)).join(', ')}`));
+  }
+  const failed = await runBackfill(project, dag, intervals, end, opts, g.json === true, io);
+  if (failed > 0) state.exitCode = 1;
+}
+
+/** The intervals in run order: oldest first, or latest first with --run-backwards (refused for dependsOnPast). */
+function backfillOrder(dag: Dag, intervals: DataInterval[], backwards: boolean): DataInterval[] {
+  if (!backwards) return intervals;
+  const dependsOnPast = [...dag.tasks.values()].filter((t) => t.args.dependsOnPast ?? dag.options.defaultArgs?.dependsOnPast);
+  if (dependsOnPast.length > 0) {
+    throw new UserError(`--run-backwards cannot run DAG "${dag.id}": task(s) ${dependsOnPast.map((t) => `"${t.id}"`).join(', ')} have dependsOnPast`, 2);
+  }
+  return intervals.reverse();
+}
+
+/** Run the intervals with the project's session, printing each run and a progress line; the number that failed. */
+async function runBackfill(project: Project, dag: Dag, intervals: DataInterval[], end: Date, opts: BackfillOptions, json: boolean, io: Io): Promise<number> {
+  const started = performance.now();
+  const progress = progressPrinter(io, json);
+  const runs = await withSession(project, opts.services, (l) => io.err(pc.dim(l)), async () =>
+    runIntervals(dag, intervals, await project.env({ clockStart: intervals[0]?.end ?? end }), {
+      runType: 'backfill',
+      maxActiveRuns: opts.maxActiveRuns,
+      onProgress: (done, total, run) => {
+        progress.clear();
+        if (!json) {
+          io.out(runLine(run));
+          for (const l of failureDetails(run)) io.err(l);
+        }
+        progress.show(progressLine(done, total, performance.now() - started));
+      },
+    }),
+  );
+  progress.done();
+  const failed = runs.filter((r) => r.state !== 'success');
+  if (json) io.out(JSON.stringify({ dagId: dag.id, runs: runs.map(runJson), failed: failed.length }, null, 2));
+  else {
+    const summary = `${runs.length - failed.length} succeeded, ${failed.length} failed in ${ms(performance.now() - started)}`;
+    io.out(failed.length > 0 ? pc.red(summary) : pc.green(summary));
+  }
+  return failed.length;
+}
+
+/** `file` relative to the project folder when it lies inside it. */
+function relativeTo(cwd: string, file: string): string {
+  return file.startsWith(cwd) ? file.slice(cwd.length + 1) : file;
 }
 
 function nonNegativeInt(value: string): number {

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { emitKeypressEvents } from 'node:readline';
 import { DevSession } from '../dev/dev-session.ts';
-import type { ServicesFlag } from '../session/session.ts';
-import { globals, positiveInt, servicesOption, type Io } from './main.ts';
+import type { ServicesFlag } from '../app/session.ts';
+import { globals, positiveInt, servicesOption, type Io } from './options.ts';
 
 /** `dagbox dev [--watch]`. */
 export function registerDevCommand(program: Command, io: Io, state: { exitCode: number }): void {

@@ -1,25 +1,11 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
 import { registerDagCommands } from './dags.ts';
 import { registerDevCommand } from './dev.ts';
 import { registerTaskCommands } from './tasks.ts';
 import { registerTestCommand } from './test-command.ts';
-import { UserError } from './project.ts';
-
-/** Options every command understands. */
-export interface GlobalOptions {
-  cwd: string;
-  dags?: string;
-  json?: boolean;
-}
-
-/** The output streams, injectable so commands can be driven from tests in-process. */
-export interface Io {
-  out: (line: string) => void;
-  err: (line: string) => void;
-  /** True when stderr is a terminal: progress lines redraw in place. */
-  tty: boolean;
-}
+import { UserError } from '../app/project.ts';
+import type { Io } from './options.ts';
 
 const defaultIo: Io = {
   out: (line) => process.stdout.write(`${line}\n`),
@@ -46,26 +32,6 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
   registerDevCommand(program, io, state);
   for (const group of [dags, tasks]) group.exitOverride();
   return program;
-}
-
-/** Global options as seen from inside a subcommand action. */
-export function globals(cmd: Command): GlobalOptions {
-  return cmd.optsWithGlobals() as GlobalOptions;
-}
-
-/** `--json` for a command. */
-export const jsonOption = () => new Option('--json', 'print a JSON document for scripts instead of text');
-
-/** `--services` for commands that run DAG code. */
-export const servicesOption = () =>
-  new Option('--services <mode>', 'how to provide MySQL, Postgres and S3: auto (containers, else local processes, else DAGBOX_CONN_* URLs), containers, local, external, or none')
-    .choices(['auto', 'containers', 'local', 'external', 'none']);
-
-/** Parse a positive integer option. */
-export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
-  return n;
 }
 
 /**

@@ -2,13 +2,15 @@ import type { Command } from 'commander';
 import pc from 'picocolors';
 import type { Dag } from '../dag/dag.ts';
 import { renderTaskFields, testTask } from '../run/index.ts';
-import { didYouMean } from '../dag/validate.ts';
+import { didYouMean } from '../shared/suggest.ts';
 import { intervalAt } from '../schedule/index.ts';
-import { formatInterval, levels, ms, shortDate, state as stateWord } from './format.ts';
-import { globals, jsonOption, servicesOption, type Io } from './main.ts';
-import { cliDate, openProject, UserError, withSession } from './project.ts';
+import { formatInterval, levels, shortDate, state as stateWord } from '../app/format.ts';
+import { ms } from '../shared/ms.ts';
+import { displayWidth, padEndDisplay } from '../shared/table.ts';
+import { globals, jsonOption, servicesOption, type Io } from './options.ts';
+import { cliDate, openProject, UserError, withSession } from '../app/project.ts';
 import { scheduleSpecOf } from '../run/index.ts';
-import type { ServicesFlag } from '../session/session.ts';
+import type { ServicesFlag } from '../app/session.ts';
 
 /** `dagbox tasks list|render|test`. */
 export function registerTaskCommands(tasks: Command, io: Io, state: { exitCode: number }): void {
@@ -25,11 +27,11 @@ export function registerTaskCommands(tasks: Command, io: Io, state: { exitCode: 
         io.out(JSON.stringify(ordered.map((t) => ({ taskId: t.id, kind: t.kind, upstream: [...t.upstream], triggerRule: t.args.triggerRule ?? 'all_success' })), null, 2));
         return;
       }
-      const width = Math.max(...ordered.map((t) => t.id.length));
+      const width = Math.max(...ordered.map((t) => displayWidth(t.id)));
       for (const t of ordered) {
         const up = t.upstream.size > 0 ? pc.dim(` <- ${[...t.upstream].join(', ')}`) : '';
         const rule = t.args.triggerRule && t.args.triggerRule !== 'all_success' ? pc.dim(` [${t.args.triggerRule}]`) : '';
-        io.out(`${t.id.padEnd(width)}  ${pc.cyan(t.kind)}${rule}${up}`);
+        io.out(`${padEndDisplay(t.id, width)}  ${pc.cyan(t.kind)}${rule}${up}`);
       }
     });
 

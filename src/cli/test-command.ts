@@ -7,9 +7,8 @@ import { formatLoadError } from '../dag/loader.ts';
 import type { DataInterval } from '../dag/types.ts';
 import { scheduleSpecOf } from '../run/index.ts';
 import { backfillIntervals, dueIntervals, parseDate } from '../schedule/index.ts';
-import type { ServicesFlag } from '../session/session.ts';
+import type { ServicesFlag } from '../app/session.ts';
 import {
-  duration,
   formatVerification,
   reportJson,
   reportJunit,
@@ -19,8 +18,9 @@ import {
   type DagVerification,
   type TestReport,
 } from '../verify/index.ts';
-import { globals, jsonOption, servicesOption, type Io } from './main.ts';
-import { cliDate, openProject, UserError, type Project } from './project.ts';
+import { ms } from '../shared/ms.ts';
+import { globals, jsonOption, servicesOption, type Io } from './options.ts';
+import { cliDate, openProject, UserError, type Project } from '../app/project.ts';
 
 /** Intervals `dagbox test` verifies per DAG when the config gives no `window`. */
 export const DEFAULT_TEST_WINDOW = 3;
@@ -148,7 +148,7 @@ function summaryLine(report: TestReport): string {
   const text =
     `${report.dags.length} DAG(s), ${checks.length} checks: ${n('pass')} passed, ${n('fail')} failed, ${n('skip')} skipped` +
     (report.loadErrors.length > 0 ? `; ${report.loadErrors.length} DAG file(s) failed to load` : '') +
-    ` in ${duration(report.ms)}` +
+    ` in ${ms(report.ms)}` +
     (failedDags.length > 0 ? ` (failed: ${failedDags.join(', ')})` : '');
   return report.ok ? pc.green(text) : pc.red(text);
 }

@@ -1,10 +1,10 @@
 import pc from 'picocolors';
 import type { Dag } from '../dag/dag.ts';
 import type { DataInterval } from '../dag/types.ts';
-import type { ServicesFlag } from '../session/session.ts';
+import type { ServicesFlag } from '../app/session.ts';
 import { formatVerification, verifyDag, windowLabel, type DagVerification } from '../verify/index.ts';
-import type { Io } from './main.ts';
-import { UserError, type Project } from './project.ts';
+import type { Io } from './options.ts';
+import { UserError, type Project } from '../app/project.ts';
 
 /** The `--verify` flags of `dagbox dags backfill`. */
 export interface VerifyFlags {

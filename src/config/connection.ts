@@ -79,15 +79,3 @@ function fromJson(connId: string, text: string): Connection {
   };
 }
 
-/** The connection as an Airflow URI. With `masked`, the password reads `***`. */
-export function connectionUri(c: Connection, { masked = false } = {}): string {
-  const auth = c.login != null
-    ? `${encodeURIComponent(c.login)}${c.password != null ? `:${masked ? '***' : encodeURIComponent(c.password)}` : ''}@`
-    : '';
-  const port = c.port != null ? `:${c.port}` : '';
-  const schema = c.schema != null ? `/${encodeURIComponent(c.schema)}` : '';
-  const query = new URLSearchParams(
-    Object.entries(c.extra).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
-  ).toString();
-  return `${c.connType.replace(/_/g, '-')}://${auth}${c.host ?? ''}${port}${schema}${query ? `?${query}` : ''}`;
-}

@@ -1,5 +1,5 @@
 import type { Variables } from '../dag/types.ts';
-import { collectSensitive, isSensitiveName } from '../run/sensitive.ts';
+import { collectSensitive, isSensitiveName } from './sensitive.ts';
 
 const ENV_PREFIX = 'DAGBOX_VAR_';
 

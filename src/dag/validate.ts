@@ -2,6 +2,7 @@ import type { Dag } from './dag.ts';
 import type { SourceLocation } from './types.ts';
 import { parseDate, scheduleError } from '../schedule/index.ts';
 import { checkTemplate } from '../template/index.ts';
+import { didYouMean } from '../shared/suggest.ts';
 
 /** A problem found in a DAG: a sentence and, where known, the file and line it points at. */
 export interface DagProblem {
@@ -132,27 +133,4 @@ export function findCycle(dag: Dag): string[] | null {
   }
   const cycle = path.slice(seenAt.get(current)!).reverse();
   return [...cycle, cycle[0]!];
-}
-
-/** ` (did you mean "x"?)` when a known name is close to the given one, else ''. */
-export function didYouMean(name: string, known: Iterable<string>): string {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const k of known) {
-    const d = editDistance(name.toLowerCase(), k.toLowerCase());
-    if (d < bestDistance) [best, bestDistance] = [k, d];
-  }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? ` (did you mean "${best}"?)` : '';
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = row;
-  }
-  return prev[b.length]!;
 }

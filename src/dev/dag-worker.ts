@@ -5,7 +5,7 @@ import { createVariables } from '../config/variables.ts';
 import type { Dag } from '../dag/dag.ts';
 import { loadDagFile, type DagLoadError } from '../dag/loader.ts';
 import { maskerFor, runIntervals, RunStore, VirtualClock } from '../run/index.ts';
-import { connectionHooks } from '../session/hooks.ts';
+import { connectionHooks } from '../app/hooks.ts';
 import type { DataInterval } from '../dag/types.ts';
 import type { RunType } from '../run/index.ts';
 import { summarize } from './dag-summary.ts';

@@ -1,5 +1,5 @@
 import type { TaskContext } from '../dag/types.ts';
-import { quotePgIdent, quoteMysqlIdent } from '../services/snapshot/identifiers.ts';
+import { quotePgIdent, quoteMysqlIdent } from '../sql/identifiers.ts';
 import { mysqlRun } from './mysql-exec.ts';
 import { bindForTask, singleStatement, splitTableName } from './operator-support.ts';
 import { pgRun } from './pg-exec.ts';

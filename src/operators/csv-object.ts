@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { TaskContext } from '../dag/types.ts';
-import { uploadStream } from '../warehouse/s3-objects.ts';
+import { uploadStream } from '../shared/s3-transfer.ts';
 import { s3Url } from '../warehouse/s3-location.ts';
 import { CsvEncoder, type Cell } from './csv-encoder.ts';
 import { resolveBucket } from './operator-support.ts';

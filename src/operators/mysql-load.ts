@@ -1,6 +1,6 @@
 import type { ExecuteValues, PoolConnection, RowDataPacket } from 'mysql2/promise';
 import type { Readable } from 'node:stream';
-import { quoteMysqlIdent } from '../services/snapshot/identifiers.ts';
+import { quoteMysqlIdent } from '../sql/identifiers.ts';
 import type { Cell } from './csv-encoder.ts';
 import type { SourceColumn } from './row-source.ts';
 import type { LoadMethod, LoadResult } from './warehouse-load.ts';

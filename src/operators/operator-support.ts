@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { TaskContext } from '../dag/types.ts';
-import type { Dialect } from '../warehouse/sql-lexer.ts';
+import type { Dialect } from '../sql/sql-lexer.ts';
 import { SESSION_BUCKET } from '../warehouse/s3-location.ts';
 import { bindSqlTemplate, type BoundStatement, type SqlParameters } from './sql-template.ts';
 

@@ -1,9 +1,9 @@
 import type { ClientBase } from 'pg';
 import type { Dataset, Operator, TaskContext } from '../dag/types.ts';
-import { quotePgIdent } from '../services/snapshot/identifiers.ts';
+import { quotePgIdent } from '../sql/identifiers.ts';
 import { parseCopy } from '../warehouse/copy-command.ts';
 import { copyFromS3 } from '../warehouse/copy-from-s3.ts';
-import { lexSql } from '../warehouse/sql-lexer.ts';
+import { lexSql } from '../sql/sql-lexer.ts';
 import { s3Url } from '../warehouse/s3-location.ts';
 import { fieldWhere, resolveBucket } from './operator-support.ts';
 import { withSqlTarget } from './sql-target.ts';

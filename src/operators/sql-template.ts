@@ -1,6 +1,6 @@
 import { splitTemplate, SyntaxProblem } from '../template/parse.ts';
 import { TemplateError } from '../template/types.ts';
-import { HOLE_CLOSE, HOLE_OPEN, isTrivia, leadingKeyword, lexSql, splitStatements, stringValue, type Dialect, type Token } from '../warehouse/sql-lexer.ts';
+import { HOLE_CLOSE, HOLE_OPEN, isTrivia, leadingKeyword, lexSql, splitStatements, stringValue, type Dialect, type Token } from '../sql/sql-lexer.ts';
 
 /** One statement ready to send: text with placeholders, and the values bound to them, in order. */
 export interface BoundStatement {

@@ -1,6 +1,6 @@
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { Dataset, Operator, TaskContext } from '../dag/types.ts';
-import { uploadStream } from '../warehouse/s3-objects.ts';
+import { uploadStream } from '../shared/s3-transfer.ts';
 import { s3Url, type S3Location } from '../warehouse/s3-location.ts';
 import { CsvReadable } from './csv-encoder.ts';
 import { bindForTask, resolveBucket, singleStatement } from './operator-support.ts';

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ClientBase } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Dataset, Operator, TaskContext } from '../dag/types.ts';
-import { quotePgIdent } from '../services/snapshot/identifiers.ts';
+import { quotePgIdent } from '../sql/identifiers.ts';
 import { CsvEncoder } from './csv-encoder.ts';
 import { loadMysqlTable } from './mysql-load.ts';
 import { bindForTask, fieldWhere, singleStatement, splitTableName } from './operator-support.ts';

@@ -1,7 +1,7 @@
 import type { PoolConnection } from 'mysql2/promise';
 import type { PoolClient } from 'pg';
 import type { Dataset, Operator, TaskContext } from '../dag/types.ts';
-import { leadingKeyword, lexSql } from '../warehouse/sql-lexer.ts';
+import { leadingKeyword, lexSql } from '../sql/sql-lexer.ts';
 import { mysqlRun } from './mysql-exec.ts';
 import { bindForTask, jsonSafe, readSqlInput, type SqlInput } from './operator-support.ts';
 import { pgRun } from './pg-exec.ts';

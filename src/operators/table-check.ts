@@ -1,5 +1,5 @@
 import type { Operator, TaskContext } from '../dag/types.ts';
-import { isTrivia, lexSql, type Dialect } from '../warehouse/sql-lexer.ts';
+import { isTrivia, lexSql, type Dialect } from '../sql/sql-lexer.ts';
 import { checkRow, quotedTable, whereClause } from './check-query.ts';
 import { report, type CheckOutcome } from './column-check.ts';
 import { fieldWhere, jsonSafe } from './operator-support.ts';

@@ -1,5 +1,5 @@
 import type { ClientBase } from 'pg';
-import { quotePgIdent } from '../services/snapshot/identifiers.ts';
+import { quotePgIdent } from '../sql/identifiers.ts';
 
 /** How a load treats the rows already in the table (Airflow's S3ToRedshiftOperator `method`). */
 export type LoadMethod = 'REPLACE' | 'APPEND' | 'UPSERT';

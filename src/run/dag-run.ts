@@ -4,7 +4,7 @@ import { maxActiveTasks, planDag } from './plan.ts';
 import type { RunPlan } from './plan.ts';
 import { createRunShared } from './run-shared.ts';
 import type { RunShared } from './run-shared.ts';
-import { RunScheduler } from './scheduler.ts';
+import { TaskQueue } from './task-queue.ts';
 import { pendingResult } from './task-instance.ts';
 import type { DagRunResult, RunEnvironment, RunType, TaskInstanceResult } from './types.ts';
 
@@ -54,9 +54,9 @@ export async function executeRun(plan: RunPlan, interval: DataInterval, env: Run
   };
   shared.emit?.({ type: 'run-start', dagId: run.dagId, runId: run.runId, runType: run.runType, interval, at: startedAt });
   await env.store?.record(run);
-  const scheduler = new RunScheduler(shared, plan, results, limit, opts.previous ?? null);
-  await scheduler.run();
-  const outcome = runOutcome(plan, results, scheduler);
+  const queue = new TaskQueue(shared, plan, results, limit, opts.previous ?? null);
+  await queue.run();
+  const outcome = runOutcome(plan, results, queue);
   const ended: DagRunResult = {
     ...run,
     state: outcome.state,
@@ -87,8 +87,8 @@ async function recordEnd(shared: RunShared, run: DagRunResult): Promise<void> {
  * Airflow's DagRun.update_state: failed when some task could never run (a deadlock) or a leaf
  * task is failed or upstream_failed; else success.
  */
-function runOutcome(plan: RunPlan, results: TaskInstanceResult[], scheduler: RunScheduler): { state: DagRunState; error?: string } {
-  const stuck = scheduler.stuckTasks();
+function runOutcome(plan: RunPlan, results: TaskInstanceResult[], queue: TaskQueue): { state: DagRunState; error?: string } {
+  const stuck = queue.stuckTasks();
   if (stuck.length > 0) {
     const list = stuck.map((s) => `"${s.id}" (${s.reason})`).join('; ');
     return { state: 'failed', error: `no task could run any more, but ${stuck.length} task(s) never ran: ${list}` };

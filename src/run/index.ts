@@ -13,7 +13,7 @@ export { VirtualClock, realClock } from './clock.ts';
 export type { Clock } from './clock.ts';
 export { Masker, MIN_SECRET_LENGTH, maskerFor, connectionSecrets } from './masker.ts';
 export type { ListableConnections, ListableVariables } from './masker.ts';
-export { isSensitiveName } from './sensitive.ts';
+export { isSensitiveName } from '../config/sensitive.ts';
 export { runDagRun } from './dag-run.ts';
 export type { DagRunOptions } from './dag-run.ts';
 export { runIntervals } from './intervals.ts';

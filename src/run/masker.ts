@@ -1,7 +1,8 @@
 import type { Connections, Variables } from '../dag/types.ts';
 import type { Connection } from '../config/connection.ts';
 import { sensitiveValues } from '../config/variables.ts';
-import { collectSensitive } from './sensitive.ts';
+import { collectSensitive } from '../config/sensitive.ts';
+import { escapeRegExp } from '../shared/regexp.ts';
 
 /** Secrets shorter than this are not masked: masking `"a"` would garble every line. */
 export const MIN_SECRET_LENGTH = 3;
@@ -53,10 +54,6 @@ export class Masker {
 function buildPattern(secrets: Set<string>): RegExp {
   const sorted = [...secrets].sort((a, b) => b.length - a.length);
   return new RegExp(sorted.map(escapeRegExp).join('|'), 'g');
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** Variables whose entries can be listed, as {@link createVariables} returns. */

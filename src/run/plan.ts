@@ -1,6 +1,6 @@
 import type { Dag, Task } from '../dag/dag.ts';
 import type { Duration, TaskArgs, TriggerRule } from '../dag/types.ts';
-import { didYouMean } from '../dag/validate.ts';
+import { didYouMean } from '../shared/suggest.ts';
 import { compileSchedule, parseDuration } from '../schedule/index.ts';
 import type { CompiledSchedule } from '../schedule/index.ts';
 import { scheduleSpecOf } from './schedule-spec.ts';

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { TaskCallback, TaskContext, TaskState } from '../dag/types.ts';
+import { errorMessage } from '../shared/errors.ts';
 import { render } from '../template/index.ts';
 import type { TaskPlan } from './plan.ts';
 import { renderOperatorArgs } from './render-fields.ts';
@@ -195,11 +196,6 @@ async function runCallback(name: string, callback: TaskCallback | undefined, ctx
   }
 }
 
-/** The one-line message of anything thrown. */
-export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message || error.name;
-  return String(error);
-}
 
 /** What goes to the log: the stack for unexpected errors, the message for dagbox's own. */
 function errorDetail(error: unknown): string {

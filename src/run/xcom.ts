@@ -1,5 +1,5 @@
 import type { XCom } from '../dag/types.ts';
-import { didYouMean } from '../dag/validate.ts';
+import { didYouMean } from '../shared/suggest.ts';
 
 /** The XCom key of a task's return value. */
 export const RETURN_VALUE = 'return_value';

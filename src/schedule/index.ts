@@ -19,4 +19,4 @@ export { CRON_PRESETS, PRESET_NAMES, classifySchedule, type ScheduleKind } from 
 export { parseDate } from './parse-date.ts';
 export { parseDuration } from './duration.ts';
 export { formatDs, formatDsNodash, formatTs } from './format.ts';
-export { timeZone, timeZoneError, type TimeZone } from './time-zone.ts';
+export { timeZone, type TimeZone } from './time-zone.ts';

@@ -1,4 +1,4 @@
-import { didYouMean } from './suggest.ts';
+import { didYouMean } from '../shared/suggest.ts';
 
 /**
  * Schedule presets and their cron expressions, as Airflow's `cron_presets` (plus croniter's

@@ -59,17 +59,6 @@ export function timeZone(name: string): TimeZone {
   };
 }
 
-/** A sentence saying why `name` is not a usable time zone, or null when it is. */
-export function timeZoneError(name: string): string | null {
-  if (name === 'UTC') return null;
-  try {
-    offsetFormat(name);
-    return null;
-  } catch (error) {
-    return (error as Error).message;
-  }
-}
-
 /** The usual zone, without `Intl`: a process's first `Intl.DateTimeFormat` costs ~10 ms. */
 const UTC: TimeZone = { name: 'UTC', offsetAt: () => 0, toWall: (instant) => instant, resolve: (wall) => ({ instants: [wall], skipped: false, shift: 0 }) };
 

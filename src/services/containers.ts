@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { ServiceKind } from './types.ts';
-import { errorMessage } from './mask.ts';
+import { errorMessage } from '../shared/errors.ts';
 
 /** How long detecting a container runtime may take before dagbox decides there is none. */
 const DETECT_TIMEOUT_MS = 5_000;

@@ -1,7 +1,8 @@
 import { parseConnection } from '../config/connection.ts';
 import type { Connection } from '../config/connection.ts';
 import type { OwnedExternal } from './ownership.ts';
-import { errorMessage, maskUri, redact } from './mask.ts';
+import { errorMessage } from '../shared/errors.ts';
+import { maskUri, redact } from './mask.ts';
 import type { ProviderContext, ServiceKind } from './types.ts';
 
 /**
@@ -17,6 +18,7 @@ export function parseExternalUri(kind: ServiceKind, uri: string, types: readonly
     connection = parseConnection(kind, uri);
   } catch (error) {
     // No `cause`: URL's TypeError carries the raw input, password included, and test runners print it.
+    // eslint-disable-next-line preserve-caught-error -- the cause would leak the password
     throw new Error(`${kind}: the external server URI ${maskUri(uri)} does not parse (${redact(errorMessage(error), [uri])}).`);
   }
   if (!types.includes(connection.connType)) {

@@ -18,8 +18,8 @@ export type {
   StartedService,
 } from './types.ts';
 export { SERVICE_KINDS } from './types.ts';
-export { BACKENDS, chooseProviders, startServices, StartServicesError } from './session.ts';
-export type { StartServicesOptions } from './session.ts';
+export { BACKENDS, chooseProviders, startServices, StartServicesError } from './start-services.ts';
+export type { StartServicesOptions } from './start-services.ts';
 export { chooseProvider, NoProviderError } from './select.ts';
 export { containerRuntimeAvailable, containerImages } from './containers.ts';
 export { Leftovers, Ownership, reapStale } from './ownership.ts';

@@ -44,11 +44,3 @@ export function generateSessionId(): string {
   return randomBytes(4).toString('hex');
 }
 
-/** The message of anything thrown, for use inside a sentence. */
-export function errorMessage(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0) {
-    return error.errors.map(errorMessage).join('; ');
-  }
-  if (error instanceof Error) return error.message || error.name || String((error as { code?: unknown }).code ?? 'error');
-  return String(error);
-}

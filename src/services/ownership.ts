@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServiceKind } from './types.ts';
-import { errorMessage } from './mask.ts';
+import { errorMessage } from '../shared/errors.ts';
 import { isProcessAlive, processCommandLine, processStartTime, removeDir, removeDirSync } from './processes.ts';
 
 /** A server process a session started. `marker` is a path in its command line (its temp dir). */

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { errorMessage } from './mask.ts';
+import { errorMessage } from '../shared/errors.ts';
 import type { Ownership } from './ownership.ts';
 import { makeSessionDir, removeDir, runCommand } from './processes.ts';
 import { ReadinessError } from './wait.ts';

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import { errorMessage } from './mask.ts';
+import { errorMessage } from '../shared/errors.ts';
 import type { ServerProcess } from './processes.ts';
 import { PortInUseError, saysAddressInUse } from './ports.ts';
 

@@ -1,4 +1,4 @@
-import { closestName, didYouMean } from '../schedule/suggest.ts';
+import { closestName, didYouMean } from '../shared/suggest.ts';
 import { MACROS } from './macros.ts';
 import { parseExpression, pathText, splitTemplate, SyntaxProblem, type Expr, type PathExpr, type Segment } from './parse.ts';
 import { TemplateError, type TemplateScope } from './types.ts';

@@ -1,15 +1,15 @@
 import { resolve } from 'node:path';
 import type { RowDataPacket } from 'mysql2/promise';
-import { failureDetails } from '../cli/format.ts';
-import { openProject, type Project } from '../cli/project.ts';
+import { failureDetails } from '../app/format.ts';
+import { openProject, type Project } from '../app/project.ts';
 import type { Dag } from '../dag/dag.ts';
 import { formatLoadError } from '../dag/loader.ts';
 import type { DataInterval } from '../dag/types.ts';
 import { runIntervals, scheduleSpecOf, type DagRunResult } from '../run/index.ts';
 import { backfillIntervals, parseDate } from '../schedule/index.ts';
-import { mysqlTableName, pgTableName } from '../services/snapshot/identifiers.ts';
-import type { Snapshot } from '../services/snapshot/index.ts';
-import type { ServicesFlag, Session } from '../session/session.ts';
+import { mysqlTableName, pgTableName } from '../sql/identifiers.ts';
+import type { Snapshot } from '../snapshot/index.ts';
+import type { ServicesFlag, Session } from '../app/session.ts';
 import { verifyDag, type CheckId, type DagVerification } from '../verify/index.ts';
 
 /** Logical dates `[from, to)`: `to` excluded, as `dagbox dags backfill -s FROM -e TO`. */

@@ -1,8 +1,8 @@
 import type { Dag } from '../dag/dag.ts';
 import type { DataInterval } from '../dag/types.ts';
 import type { DagRunResult } from '../run/index.ts';
-import type { Snapshot } from '../services/snapshot/index.ts';
-import type { ServiceClients } from '../services/snapshot/service-clients.ts';
+import type { Snapshot } from '../snapshot/index.ts';
+import type { ServiceClients } from '../snapshot/service-clients.ts';
 import { verifyDb, type VerifyDb } from './db.ts';
 import { DiffEngine } from './diff.ts';
 import { Keeper, type KeptState } from './keeper.ts';

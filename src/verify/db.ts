@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Pool as MysqlPool } from 'mysql2/promise';
 import type { Pool as PgPool } from 'pg';
-import { mysqlScope, s3Scope, type ServiceClients } from '../services/snapshot/service-clients.ts';
+import { mysqlScope, s3Scope, type ServiceClients } from '../snapshot/service-clients.ts';
 
 /**
  * The session's services as verification reads them. Getters, never values: the Postgres pool is
@@ -23,7 +23,5 @@ export function verifyDb(clients: Partial<ServiceClients>): VerifyDb {
   };
 }
 
-/** Prefix of everything dagbox itself creates in the services; never fingerprinted or diffed. */
-export const OWN_PREFIX = 'dgbx_';
 /** The same for S3 bucket names, which cannot hold `_`. */
 export const OWN_BUCKET_PREFIX = 'dgbx-';

@@ -1,4 +1,6 @@
 import pc from 'picocolors';
+import { ms } from '../shared/ms.ts';
+import { displayWidth, formatTable, padEndDisplay } from '../shared/table.ts';
 import { intervalLabel, plural, windowLabel } from './labels.ts';
 import type { CheckFailure, CheckResult, DagVerification, DiffRow, ObjectsDiff, StateDiff, TableDiff } from './types.ts';
 
@@ -18,11 +20,6 @@ function colors(options: FormatOptions): Colors {
   return pc.createColors(options.color ?? pc.isColorSupported);
 }
 
-/** `1.23s` / `120ms` */
-export function duration(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)}s`;
-}
-
 /**
  * A DAG's verification as lines: a header, one line per check (mark, title, summary, time), and
  * under each failed check its findings with row-level diffs.
@@ -38,8 +35,8 @@ export function duration(ms: number): string {
 export function formatVerification(v: DagVerification, options: FormatOptions = {}): string[] {
   const c = colors(options);
   const verdict = v.ok ? c.green('PASS') : c.red('FAIL');
-  const lines = [`${c.bold(v.dagId)}  ${windowLabel(v.intervals)}  ${plural(v.intervals.length, 'interval')}  ${verdict}  ${c.dim(duration(v.ms))}`];
-  const width = Math.max(...v.checks.map((r) => r.title.length));
+  const lines = [`${c.bold(v.dagId)}  ${windowLabel(v.intervals)}  ${plural(v.intervals.length, 'interval')}  ${verdict}  ${c.dim(ms(v.ms))}`];
+  const width = Math.max(...v.checks.map((r) => displayWidth(r.title)));
   for (const r of v.checks) lines.push(...formatCheckResult(r, { ...options, titleWidth: width }).map((l) => `  ${l}`));
   return lines;
 }
@@ -51,10 +48,10 @@ export function formatVerification(v: DagVerification, options: FormatOptions = 
 export function formatCheckResult(r: CheckResult, options: FormatOptions & { titleWidth?: number } = {}): string[] {
   const c = colors(options);
   const mark = r.status === 'pass' ? c.green(MARK.pass) : r.status === 'fail' ? c.red(MARK.fail) : c.dim(MARK.skip);
-  const title = r.title.padEnd(options.titleWidth ?? r.title.length);
+  const title = padEndDisplay(r.title, options.titleWidth ?? 0);
   const summary = r.status === 'skip' ? c.dim(`skipped: ${r.summary}`) : r.summary;
   const seed = r.seed !== undefined ? c.dim(` (seed ${r.seed}: --shuffle --seed ${r.seed} replays it)`) : '';
-  const lines = [`${mark} ${r.status === 'fail' ? c.red(title) : title}  ${summary}${seed}${r.ms > 0 ? c.dim(`  ${duration(r.ms)}`) : ''}`];
+  const lines = [`${mark} ${r.status === 'fail' ? c.red(title) : title}  ${summary}${seed}${r.ms > 0 ? c.dim(`  ${ms(r.ms)}`) : ''}`];
   const max = options.maxFailures ?? 3;
   for (const f of r.failures.slice(0, max)) lines.push(...formatFailure(f, c).map((l) => `    ${l}`));
   if (r.failures.length > max) lines.push(c.dim(`    ... and ${r.failures.length - max} more (see the JSON report)`));
@@ -65,7 +62,7 @@ function formatFailure(f: CheckFailure, c: Colors): string[] {
   const lines = [c.yellow(f.message)];
   if (f.rows && f.rows.length > 0) {
     const cols = Object.keys(f.rows[0]!);
-    lines.push(...table([cols, ...f.rows.map((r) => cols.map((k) => cell(r[k] ?? null)))]).map((l) => `  ${l}`));
+    lines.push(...formatTable([cols, ...f.rows.map((r) => cols.map((k) => cell(r[k] ?? null)))]).map((l) => `  ${l}`));
   }
   if (f.diff) lines.push(...formatStateDiff(f.diff, { color: c.isColorSupported }).map((l) => `  ${l}`));
   return lines;
@@ -129,17 +126,8 @@ function sampleTable(t: TableDiff, c: Colors): string[] {
     } else if (row.kind === 'only-before') add('only before', 'before', row, row.before);
     else add('only after', 'after', row, row.after);
   }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length + (marks[rows.indexOf(r)]?.[i] ? 1 : 0))));
-  return rows.map((r, ri) =>
-    r
-      .map((v, i) => {
-        const marked = marks[ri]?.[i] ?? false;
-        const text = (marked ? `${v}*` : v).padEnd(widths[i]!);
-        return ri === 0 ? c.dim(text) : marked ? c.yellow(text) : text;
-      })
-      .join('  ')
-      .trimEnd(),
-  );
+  const shown = rows.map((r, ri) => r.map((v, i) => (marks[ri]?.[i] ? `${v}*` : v)));
+  return formatTable(shown, { style: (text, ri, i) => (ri === 0 ? c.dim(text) : marks[ri]?.[i] ? c.yellow(text) : text) });
 }
 
 function formatObjectsDiff(o: ObjectsDiff, d: StateDiff, c: Colors): string[] {
@@ -171,11 +159,6 @@ export function cell(v: string | null): string {
   if (v === null) return 'NULL';
   const one = v.replace(/\s+/g, ' ');
   return one.length > 40 ? `${one.slice(0, 37)}...` : one;
-}
-
-function table(rows: string[][]): string[] {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd());
 }
 
 /** The interval of a failure, for report headings. */

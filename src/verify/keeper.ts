@@ -1,5 +1,6 @@
-import { shortId } from '../services/snapshot/identifiers.ts';
-import { mapLimit, S3_CONCURRENCY } from '../services/snapshot/s3-objects.ts';
+import { shortId } from '../sql/identifiers.ts';
+import { mapLimit } from '../shared/map-limit.ts';
+import { S3_CONCURRENCY } from '../shared/s3-objects.ts';
 import type { VerifyDb } from './db.ts';
 import { dropMysqlKeepDb, dropMysqlKept, keepMysqlTable } from './mysql/keep.ts';
 import { dropPostgresKeepSchema, dropPostgresKept, keepPostgresTable, reinstatePostgresTables, stashPostgresTables } from './postgres/keep.ts';

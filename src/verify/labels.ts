@@ -18,12 +18,6 @@ export function windowLabel(intervals: readonly DataInterval[]): string {
   return `[${shortTime(intervals[0]!.start)}, ${shortTime(intervals.at(-1)!.end)})`;
 }
 
-/** `1st`, `2nd`, `3rd`, `4th` ... */
-export function ordinal(n: number): string {
-  const suffix = n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
-  return `${n}${suffix}`;
-}
-
 /** `1 interval`, `3 intervals` */
 export function plural(n: number, word: string, many = `${word}s`): string {
   return `${n} ${n === 1 ? word : many}`;

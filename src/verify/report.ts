@@ -1,4 +1,5 @@
-import { duration, formatCheckResult, formatStateDiff, failureWhere } from './format.ts';
+import { ms } from '../shared/ms.ts';
+import { formatCheckResult, formatStateDiff, failureWhere } from './format.ts';
 import { plural, windowLabel } from './labels.ts';
 import type { DagVerification } from './types.ts';
 
@@ -22,7 +23,7 @@ export function reportMarkdown(report: TestReport): string {
   const out: string[] = [
     `# dagbox test: ${report.ok ? 'passed' : 'FAILED'}`,
     '',
-    `${plural(report.dags.length, 'DAG')} verified in ${duration(report.ms)} (${report.startedAt.toISOString()}).`,
+    `${plural(report.dags.length, 'DAG')} verified in ${ms(report.ms)} (${report.startedAt.toISOString()}).`,
     '',
   ];
   if (report.loadErrors.length > 0) {
@@ -32,7 +33,7 @@ export function reportMarkdown(report: TestReport): string {
   for (const d of report.dags) {
     for (const c of d.checks) {
       const status = c.status === 'pass' ? 'pass' : c.status === 'fail' ? '**FAIL**' : 'skip';
-      out.push(`| ${d.dagId} | ${windowLabel(d.intervals)} | ${c.title} | ${status} | ${c.checked} | ${c.failed} | ${duration(c.ms)} |`);
+      out.push(`| ${d.dagId} | ${windowLabel(d.intervals)} | ${c.title} | ${status} | ${c.checked} | ${c.failed} | ${ms(c.ms)} |`);
     }
   }
   for (const d of report.dags) {

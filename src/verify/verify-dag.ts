@@ -1,7 +1,7 @@
 import type { Dag } from '../dag/dag.ts';
 import type { DataInterval } from '../dag/types.ts';
 import type { DagRunResult, RunEnvironment } from '../run/index.ts';
-import type { Snapshot } from '../services/snapshot/index.ts';
+import type { Snapshot } from '../snapshot/index.ts';
 import { atomicityCheck } from './checks/atomicity.ts';
 import { forwardPass, idempotencySummary, type ForwardPass } from './checks/idempotency.ts';
 import { orderCheck, type OrderSpec } from './checks/order.ts';
@@ -72,8 +72,7 @@ const ALL_CHECKS: CheckId[] = ['runs', 'idempotency', 'backfill-order', 'replay'
 export async function verifyDag(session: VerifySession, dag: Dag, env: RunEnvironment, options: VerifyDagOptions): Promise<DagVerification> {
   const started = performance.now();
   const intervals = [...options.intervals].sort((a, b) => a.start.getTime() - b.start.getTime());
-  const wanted = new Set(options.checks ?? ALL_CHECKS.filter((c) => c !== 'atomicity' || options.faults));
-  if (options.faults) wanted.add('atomicity');
+  const wanted = wantedChecks(options);
   const settings = new TableSettings(options.settings, dag.options.verify);
   const log = options.log ?? (() => {});
   const runner = dagRunner(dag, env);
@@ -129,11 +128,7 @@ export async function verifyDag(session: VerifySession, dag: Dag, env: RunEnviro
             windowState = single.state;
             kept = await ctx.keepChanged('after the window', ctx.compare(initial, windowState));
           }
-          const spec: OrderSpec = {
-            order: options.order ?? 'backwards',
-            seed: options.seed ?? randomSeed(),
-            maxActiveRuns: options.maxActiveRuns ?? 1,
-          };
+          const spec = orderSpec(options);
           const outcome = await orderCheck(ctx, options.fixtures, intervals, windowState, kept!, spec);
           const ms = performance.now() - t2;
           const seed = spec.order === 'shuffle' ? spec.seed : undefined;
@@ -154,6 +149,22 @@ export async function verifyDag(session: VerifySession, dag: Dag, env: RunEnviro
   } finally {
     await ctx.keeper.dispose();
   }
+}
+
+/** The checks to run: those asked for, else all but atomicity (which `faults` adds). */
+function wantedChecks(options: VerifyDagOptions): Set<CheckId> {
+  const wanted = new Set(options.checks ?? ALL_CHECKS.filter((c) => c !== 'atomicity' || options.faults));
+  if (options.faults) wanted.add('atomicity');
+  return wanted;
+}
+
+/** How check 2 reorders the window: backwards unless `order` says shuffle (with `seed`, else a fresh one). */
+function orderSpec(options: VerifyDagOptions): OrderSpec {
+  return {
+    order: options.order ?? 'backwards',
+    seed: options.seed ?? randomSeed(),
+    maxActiveRuns: options.maxActiveRuns ?? 1,
+  };
 }
 
 async function runReplay(ctx: VerifyContext, intervals: DataInterval[], forward: ForwardPass, windowState: StateFingerprint, kept: KeptState): Promise<CheckResult> {

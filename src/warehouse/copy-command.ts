@@ -1,5 +1,5 @@
 import { escapeLiteral } from 'pg';
-import { isTrivia, isWord, type Token } from './sql-lexer.ts';
+import { isTrivia, isWord, type Token } from '../sql/sql-lexer.ts';
 import { StatementReader } from './statement-reader.ts';
 
 /** A Redshift `COPY ... FROM 's3://...'`, read. */

@@ -5,7 +5,7 @@ import { createGunzip } from 'node:zlib';
 import type { ClientBase } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { postgresCopySql, type CopyCommand } from './copy-command.ts';
-import { listKeys, openObject } from './s3-objects.ts';
+import { listKeys, openObject } from '../shared/s3-transfer.ts';
 import { parseS3Url, s3Url, type S3Location } from './s3-location.ts';
 
 /** Where the stand-in reads and writes S3. */

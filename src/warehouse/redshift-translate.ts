@@ -1,4 +1,4 @@
-import { isTrivia, isWord, leadingKeyword, type Token } from './sql-lexer.ts';
+import { isTrivia, isWord, leadingKeyword, type Token } from '../sql/sql-lexer.ts';
 
 /**
  * Rewrite the Redshift-only parts of one ordinary statement (not COPY or UNLOAD) into Postgres:

@@ -1,4 +1,4 @@
-import { isTrivia, stringValue, type Token } from './sql-lexer.ts';
+import { isTrivia, stringValue, type Token } from '../sql/sql-lexer.ts';
 import { tempName } from './redshift-translate.ts';
 
 /**

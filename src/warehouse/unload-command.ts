@@ -1,5 +1,5 @@
 import { escapeLiteral } from 'pg';
-import { isTrivia, isWord, stringValue, type Token } from './sql-lexer.ts';
+import { isTrivia, isWord, stringValue, type Token } from '../sql/sql-lexer.ts';
 import { StatementReader } from './statement-reader.ts';
 
 /** A Redshift `UNLOAD ('select ...') TO 's3://...'`, read. */
@@ -38,30 +38,7 @@ export function isUnload(tokens: readonly Token[]): boolean {
  */
 export function parseUnload(tokens: readonly Token[], values: readonly unknown[]): UnloadCommand {
   const r = new StatementReader(tokens, values, 'UNLOAD');
-  r.expectWord('UNLOAD', 'at the start');
-  r.expectPunct('(', "before the query: UNLOAD ('select ...')");
-  const literal = r.next();
-  if (literal?.kind !== 'string') {
-    throw r.error(`expected the query as a quoted string, found ${r.describe(literal)}; UNLOAD's query is SQL text, so it cannot be a bound value`);
-  }
-  const query = stringValue(literal, 'postgres');
-  r.expectPunct(')', 'after the query');
-  r.expectWord('TO', 'after the query');
-  const target = r.stringArgument('TO');
-  if (!target.startsWith('s3://')) throw r.error(`TO must be an S3 URL (s3://bucket/prefix), found ${JSON.stringify(target)}`);
-  const unload: UnloadCommand = {
-    query,
-    target,
-    format: 'text',
-    header: false,
-    delimiter: '|',
-    nullAs: null,
-    allowOverwrite: false,
-    cleanPath: false,
-    parallel: true,
-    gzip: false,
-    extension: null,
-  };
+  const unload: UnloadCommand = { ...readQueryAndTarget(r), ...UNLOAD_DEFAULTS };
   let delimiterGiven = false;
   while (!r.done) {
     if (r.acceptPunct(',')) continue;
@@ -128,6 +105,35 @@ export function parseUnload(tokens: readonly Token[], values: readonly unknown[]
   if (unload.delimiter.length !== 1) throw r.error(`DELIMITER must be one character, found ${JSON.stringify(unload.delimiter)}`);
   return unload;
 }
+
+/** `UNLOAD ('select ...') TO 's3://...'`: the query and the target, before the options. */
+function readQueryAndTarget(r: StatementReader): Pick<UnloadCommand, 'query' | 'target'> {
+  r.expectWord('UNLOAD', 'at the start');
+  r.expectPunct('(', "before the query: UNLOAD ('select ...')");
+  const literal = r.next();
+  if (literal?.kind !== 'string') {
+    throw r.error(`expected the query as a quoted string, found ${r.describe(literal)}; UNLOAD's query is SQL text, so it cannot be a bound value`);
+  }
+  const query = stringValue(literal, 'postgres');
+  r.expectPunct(')', 'after the query');
+  r.expectWord('TO', 'after the query');
+  const target = r.stringArgument('TO');
+  if (!target.startsWith('s3://')) throw r.error(`TO must be an S3 URL (s3://bucket/prefix), found ${JSON.stringify(target)}`);
+  return { query, target };
+}
+
+/** What UNLOAD writes when no option says otherwise: Redshift's defaults. */
+const UNLOAD_DEFAULTS = {
+  format: 'text',
+  header: false,
+  delimiter: '|',
+  nullAs: null,
+  allowOverwrite: false,
+  cleanPath: false,
+  parallel: true,
+  gzip: false,
+  extension: null,
+} as const satisfies Omit<UnloadCommand, 'query' | 'target'>;
 
 function unsupported(r: StatementReader, option: string, why: string): Error {
   return r.error(`option ${option} is not supported by dagbox's Redshift stand-in: ${why}. Supported: ${SUPPORTED.join(', ')}; remove the option`);

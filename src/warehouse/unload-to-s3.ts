@@ -4,7 +4,8 @@ import { createGzip } from 'node:zlib';
 import type { ClientBase } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { S3Access } from './copy-from-s3.ts';
-import { deleteKeys, listKeys, uploadStream } from './s3-objects.ts';
+import { deleteKeys } from '../shared/s3-objects.ts';
+import { listKeys, uploadStream } from '../shared/s3-transfer.ts';
 import { parseS3Url, s3Url } from './s3-location.ts';
 import { postgresUnloadSql, unloadKey, type UnloadCommand } from './unload-command.ts';
 

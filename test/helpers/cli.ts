@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { dagboxImport, repoRoot, tempProject } from './project.ts';
@@ -50,7 +50,7 @@ export function exampleProject(extra: Record<string, string> = {}) {
  * Stop a spawned dagbox the way a user would (SIGTERM, so it stops its services and removes their
  * dirs), and kill it outright only if it is still alive after `graceMs`.
  */
-export function stopChild(child: import('node:child_process').ChildProcess, graceMs = 10_000): Promise<number | null> {
+export function stopChild(child: ChildProcess, graceMs = 10_000): Promise<number | null> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bindSqlTemplate, type SqlParameters } from '../../src/operators/sql-template.ts';
-import type { Dialect } from '../../src/warehouse/sql-lexer.ts';
+import type { Dialect } from '../../src/sql/sql-lexer.ts';
 
 const values: Record<string, string> = {
   '{{ ds }}': '2021-02-05',

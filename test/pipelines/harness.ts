@@ -11,8 +11,8 @@ import type { Operator, TaskArgs, TaskState } from '../../src/dag/types.ts';
 import { loadDags } from '../../src/dag/loader.ts';
 import { maskerFor, runIntervals, VirtualClock, type DagRunResult, type RunEnvironment } from '../../src/run/index.ts';
 import { backfillIntervals, parseDate } from '../../src/schedule/index.ts';
-import { startSession, type Session } from '../../src/session/session.ts';
-import type { Snapshot } from '../../src/services/snapshot/index.ts';
+import { startSession, type Session } from '../../src/app/session.ts';
+import type { Snapshot } from '../../src/snapshot/index.ts';
 import { repoRoot } from '../helpers/project.ts';
 
 /** One session (fresh local services, the repo's fixtures) for the pipeline tests of a file. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { chain } from '../../src/dag/dag.ts';
 import type { TaskContext } from '../../src/dag/types.ts';
 import { runDagRun } from '../../src/run/index.ts';
-import { concurrency, dag, day, op, states, testEnv } from './helpers.ts';
+import { concurrency, dag, day, op, testEnv } from './helpers.ts';
 
 describe('runDagRun order and parallelism', () => {
   it('runs t1 >> t2 >> t3 in topological order and succeeds', async () => {

@@ -12,8 +12,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPostgresClients, type OwnedPostgresClients } from '../../src/services/snapshot/postgres-clients.ts';
-import type { ServiceClients } from '../../src/services/snapshot/service-clients.ts';
+import { createPostgresClients, type OwnedPostgresClients } from '../../src/snapshot/postgres-clients.ts';
+import type { ServiceClients } from '../../src/snapshot/service-clients.ts';
 
 export const MYSQL_URL = { host: '127.0.0.1', port: 3306, user: 'root', password: '' };
 export const PG_URL = { host: '127.0.0.1', port: 5432, user: 'postgres' };

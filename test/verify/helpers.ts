@@ -9,8 +9,8 @@ import { loadDags } from '../../src/dag/loader.ts';
 import type { DataInterval } from '../../src/dag/types.ts';
 import { maskerFor, scheduleSpecOf, VirtualClock, type RunEnvironment } from '../../src/run/index.ts';
 import { backfillIntervals } from '../../src/schedule/index.ts';
-import type { Snapshot } from '../../src/services/snapshot/index.ts';
-import { startSession, type ServicesFlag, type Session } from '../../src/session/session.ts';
+import type { Snapshot } from '../../src/snapshot/index.ts';
+import { startSession, type ServicesFlag, type Session } from '../../src/app/session.ts';
 import { dagboxImport, repoRoot } from '../helpers/project.ts';
 
 /** The corpus of faulty and correct DAGs, with fixtures of its own. */

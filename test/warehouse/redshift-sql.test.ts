@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isS3Copy, parseCopy, postgresCopySql } from '../../src/warehouse/copy-command.ts';
 import { planRedshift } from '../../src/warehouse/redshift-session.ts';
 import { translateText } from '../../src/warehouse/redshift-translate.ts';
-import { lexSql, splitStatements, stringValue } from '../../src/warehouse/sql-lexer.ts';
+import { lexSql, splitStatements, stringValue } from '../../src/sql/sql-lexer.ts';
 import { parseUnload, unloadKey } from '../../src/warehouse/unload-command.ts';
 
 const pg = (text: string) => lexSql(text, 'postgres');

@@ -49,8 +49,3 @@ export async function withMysqlConnection<T>(
 export function mysqlProbe(e: ServiceEndpoint, database: string | null = e.database): () => Promise<void> {
   return () => withMysqlConnection(e, database, async (c) => void (await c.query('SELECT 1')));
 }
-
-/** A quoted MySQL identifier. */
-export function quoteIdent(name: string): string {
-  return `\`${name.replace(/`/g, '``')}\``;
-}

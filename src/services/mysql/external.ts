@@ -5,7 +5,8 @@ import type { ServiceEndpoint } from '../handle.ts';
 import type { ProviderContext, StartedService } from '../types.ts';
 import { Wait, waitUntilReady } from '../wait.ts';
 import { mysqlAdapter } from './adapter.ts';
-import { mysqlProbe, quoteIdent, withMysqlConnection } from './client.ts';
+import { quoteMysqlIdent } from '../../sql/identifiers.ts';
+import { mysqlProbe, withMysqlConnection } from './client.ts';
 
 /**
  * Uses a MySQL or MariaDB server the user runs (`mysql://user:pass@host:3306/db`, e.g. from
@@ -37,7 +38,7 @@ export async function startExternalMysql(ctx: ProviderContext, uri: string, opts
   await dropLeftovers(ctx, 'mysql', endpoint, (name) => dropDatabase(admin, name));
   const name = `dagbox_${ctx.session}`;
   const owned = await createOwned(ctx, { kind: 'mysql', endpoint, name }, () =>
-    withMysqlConnection(admin, null, (conn) => conn.query(`CREATE DATABASE ${quoteIdent(name)} CHARACTER SET utf8mb4`)).then(
+    withMysqlConnection(admin, null, (conn) => conn.query(`CREATE DATABASE ${quoteMysqlIdent(name)} CHARACTER SET utf8mb4`)).then(
       () => undefined,
       (error: unknown) => Promise.reject(externalError('mysql', uri, `create database ${name}`, error, secrets)),
     ),
@@ -53,5 +54,5 @@ export async function startExternalMysql(ctx: ProviderContext, uri: string, opts
 }
 
 async function dropDatabase(admin: ServiceEndpoint, name: string): Promise<void> {
-  await withMysqlConnection(admin, null, (conn) => conn.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`));
+  await withMysqlConnection(admin, null, (conn) => conn.query(`DROP DATABASE IF EXISTS ${quoteMysqlIdent(name)}`));
 }

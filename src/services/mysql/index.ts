@@ -16,7 +16,7 @@ export const mysqlBackend: ServiceBackend = {
 };
 
 export { mysqlAdapter } from './adapter.ts';
-export { createMysqlPool, quoteIdent as quoteMysqlIdent } from './client.ts';
+export { createMysqlPool } from './client.ts';
 export { startMysqlContainer } from './container.ts';
 export { startExternalMysql } from './external.ts';
 export { findMysqlBinaries, startLocalMysql } from './local.ts';

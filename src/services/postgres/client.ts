@@ -40,8 +40,3 @@ export async function withPostgresClient<T>(e: ServiceEndpoint, database: string
 export function postgresProbe(e: ServiceEndpoint, database = e.database): () => Promise<void> {
   return () => withPostgresClient(e, database, async (c) => void (await c.query('SELECT 1')));
 }
-
-/** A quoted Postgres identifier. */
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}

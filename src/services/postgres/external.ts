@@ -5,7 +5,8 @@ import type { ServiceEndpoint } from '../handle.ts';
 import type { ProviderContext, StartedService } from '../types.ts';
 import { Wait, waitUntilReady } from '../wait.ts';
 import { postgresAdapter } from './adapter.ts';
-import { postgresProbe, quoteIdent, withPostgresClient } from './client.ts';
+import { quotePgIdent } from '../../sql/identifiers.ts';
+import { postgresProbe, withPostgresClient } from './client.ts';
 
 /**
  * Uses a Postgres server the user runs (`postgres://user:pass@host:5432/db`, e.g. from
@@ -37,7 +38,7 @@ export async function startExternalPostgres(ctx: ProviderContext, uri: string, o
   await dropLeftovers(ctx, 'postgres', endpoint, (name) => dropDatabase(admin, name));
   const name = `dagbox_${ctx.session}`;
   const owned = await createOwned(ctx, { kind: 'postgres', endpoint, name }, () =>
-    withPostgresClient(admin, admin.database, (client) => client.query(`CREATE DATABASE ${quoteIdent(name)}`)).then(
+    withPostgresClient(admin, admin.database, (client) => client.query(`CREATE DATABASE ${quotePgIdent(name)}`)).then(
       () => undefined,
       (error: unknown) => Promise.reject(externalError('postgres', uri, `create database ${name}`, error, secrets)),
     ),
@@ -57,10 +58,10 @@ async function dropDatabase(admin: ServiceEndpoint, name: string): Promise<void>
   await withPostgresClient(admin, admin.database, async (client) => {
     const { rows } = await client.query<{ v: string }>('SELECT current_setting($1) AS v', ['server_version_num']);
     if (Number(rows[0]?.v) >= 130000) {
-      await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+      await client.query(`DROP DATABASE IF EXISTS ${quotePgIdent(name)} WITH (FORCE)`);
       return;
     }
     await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
-    await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`);
+    await client.query(`DROP DATABASE IF EXISTS ${quotePgIdent(name)}`);
   });
 }

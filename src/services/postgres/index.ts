@@ -16,7 +16,7 @@ export const postgresBackend: ServiceBackend = {
 };
 
 export { postgresAdapter } from './adapter.ts';
-export { createPostgresPool, quoteIdent as quotePostgresIdent } from './client.ts';
+export { createPostgresPool } from './client.ts';
 export { startPostgresContainer } from './container.ts';
 export { startExternalPostgres } from './external.ts';
 export { findPostgresBinaries, startLocalPostgres } from './local.ts';

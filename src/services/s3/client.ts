@@ -1,4 +1,4 @@
-import { DeleteBucketCommand, DeleteObjectCommand, HeadBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import type { StartedService } from '../types.ts';
 import { S3_REGION } from './adapter.ts';
@@ -52,18 +52,6 @@ export function createS3ClientFor(target: S3Target, overrides: S3ClientConfig = 
     maxAttempts: 2,
     ...overrides,
   });
-}
-
-/** Readiness probe: the bucket answers HeadBucket. */
-export function s3Probe(target: S3Target, bucket: string): () => Promise<void> {
-  return async () => {
-    const client = createS3ClientFor(target, { maxAttempts: 1 });
-    try {
-      await client.send(new HeadBucketCommand({ Bucket: bucket }));
-    } finally {
-      client.destroy();
-    }
-  };
 }
 
 /** Deletes every object in `bucket` (one by one: DeleteObjects needs Content-MD5, which not every local server takes), then the bucket. */

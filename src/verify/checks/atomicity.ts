@@ -1,6 +1,6 @@
 import type { Dag } from '../../dag/dag.ts';
 import type { DataInterval, TaskContext } from '../../dag/types.ts';
-import type { Snapshot } from '../../services/snapshot/index.ts';
+import type { Snapshot } from '../../snapshot/index.ts';
 import type { VerifyContext } from '../context.ts';
 import { describePoint, FaultTracker, faultHooks, InjectedFault, type FaultPoint, type TaskOps } from '../faults.ts';
 import { instrumentDag } from '../instrument.ts';

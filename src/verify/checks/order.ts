@@ -1,6 +1,6 @@
 import type { DataInterval } from '../../dag/types.ts';
 import type { DagRunResult } from '../../run/index.ts';
-import type { Snapshot } from '../../services/snapshot/index.ts';
+import type { Snapshot } from '../../snapshot/index.ts';
 import type { VerifyContext } from '../context.ts';
 import type { KeptState } from '../keeper.ts';
 import type { DagRunner } from '../runner.ts';

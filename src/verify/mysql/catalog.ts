@@ -58,12 +58,6 @@ export async function listMysqlTables(pool: Pool, schemas: readonly string[]): P
   return [...tables.values()];
 }
 
-/** The columns of one relation (a kept copy, say). */
-export async function mysqlRelationColumns(pool: Pool, schema: string, table: string): Promise<ColumnInfo[]> {
-  const all = await listMysqlTables(pool, [schema]);
-  return all.find((t) => t.table === table)?.columns.slice() ?? [];
-}
-
 function family(dataType: string): ColumnInfo['family'] {
   if (/int|decimal|numeric|float|double|real|bit|year/.test(dataType)) return 'number';
   if (dataType === 'date' || dataType === 'datetime' || dataType === 'timestamp') return 'timestamp';

@@ -1,5 +1,5 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { mysqlTableName, quoteMysqlIdent } from '../../services/snapshot/identifiers.ts';
+import { mysqlTableName, quoteMysqlIdent } from '../../sql/identifiers.ts';
 import { compareByKey, sampleRow, type DiffSide, type RelationDiffQuery, type RelationDiffResult } from '../relation-diff.ts';
 import type { DiffRow } from '../types.ts';
 import { rowText } from './fingerprint.ts';

@@ -1,5 +1,5 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { mysqlTableName, quoteMysqlIdent } from '../../services/snapshot/identifiers.ts';
+import { mysqlTableName, quoteMysqlIdent } from '../../sql/identifiers.ts';
 import { displayName, type TableSettings } from '../settings.ts';
 import type { ColumnInfo, TableFingerprint } from '../types.ts';
 import { listMysqlTables, type MysqlTable } from './catalog.ts';

@@ -1,5 +1,5 @@
 import type { Pool } from 'mysql2/promise';
-import { mysqlTableName, quoteMysqlIdent } from '../../services/snapshot/identifiers.ts';
+import { mysqlTableName, quoteMysqlIdent } from '../../sql/identifiers.ts';
 
 /**
  * Copy a table into the keep database (`CREATE TABLE ... AS SELECT *`), inside the server. The

@@ -1,5 +1,5 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { mysqlTableName, quoteMysqlIdent } from '../../services/snapshot/identifiers.ts';
+import { mysqlTableName, quoteMysqlIdent } from '../../sql/identifiers.ts';
 import type { RuleViolations, TimeBounds } from '../rules.ts';
 import type { ColumnInfo } from '../types.ts';
 import { rowText } from './fingerprint.ts';

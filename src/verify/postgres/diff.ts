@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { pgTableName, quotePgIdent } from '../../services/snapshot/identifiers.ts';
+import { pgTableName, quotePgIdent } from '../../sql/identifiers.ts';
 import { sampleRow, type DiffSide, type RelationDiffQuery, type RelationDiffResult } from '../relation-diff.ts';
 import type { DiffRow } from '../types.ts';
 

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { quotePgIdent, pgTableName } from '../../services/snapshot/identifiers.ts';
+import { quotePgIdent, pgTableName } from '../../sql/identifiers.ts';
 import { displayName, type TableSettings } from '../settings.ts';
 import type { TableFingerprint } from '../types.ts';
 import { listPgTables, type PgColumn, type PgTable } from './catalog.ts';

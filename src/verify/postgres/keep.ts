@@ -2,7 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type { Pool } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { pgTableName, quotePgIdent } from '../../services/snapshot/identifiers.ts';
+import { pgTableName, quotePgIdent } from '../../sql/identifiers.ts';
 import { pgRelationColumns } from './catalog.ts';
 
 /** Copy a table into the keep schema (`CREATE UNLOGGED TABLE ... AS SELECT *`), inside the database. */

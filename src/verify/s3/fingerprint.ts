@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { listObjects } from '../../services/snapshot/s3-objects.ts';
+import { listObjects } from '../../shared/s3-objects.ts';
 import { OWN_BUCKET_PREFIX } from '../db.ts';
 import type { TableSettings } from '../settings.ts';
 import type { ObjectFingerprint } from '../types.ts';

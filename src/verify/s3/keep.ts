@@ -1,5 +1,5 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { copyObject, createBucket, emptyAndDeleteBucket, isNoSuchBucket } from '../../services/snapshot/s3-objects.ts';
+import { copyObject, createBucket, emptyAndDeleteBucket, isNoSuchBucket } from '../../shared/s3-objects.ts';
 import type { ObjectFingerprint } from '../types.ts';
 
 /** Objects larger than this are not read for a line diff. */

@@ -1,8 +1,8 @@
 import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropSnapshot, restore, snapshot, type Snapshot } from '../../src/services/snapshot/index.ts';
-import { listObjects } from '../../src/services/snapshot/s3-objects.ts';
-import { databasesMentioning, dumpMysql, dumpPostgres, dumpS3, startTestServices, type TestServices } from './fixture-helpers.ts';
+import { dropSnapshot, restore, snapshot, type Snapshot } from '../../src/snapshot/index.ts';
+import { listObjects } from '../../src/shared/s3-objects.ts';
+import { databasesMentioning, dumpMysql, dumpPostgres, dumpS3, startTestServices, type TestServices } from '../services/fixture-helpers.ts';
 
 let svc: TestServices;
 

@@ -10,6 +10,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
+import { mapLimit } from './map-limit.ts';
 
 /** An object as a listing shows it. */
 export interface ObjectEntry {
@@ -120,24 +121,4 @@ async function copyThroughClient(client: S3Client, from: ObjectLocation, to: Obj
       Metadata: got.Metadata,
     }),
   );
-}
-
-/** Run `fn` over `items` with at most `limit` at once; after a failure starts no more and rejects with it. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  const errors: unknown[] = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length && errors.length === 0) {
-      const i = next++;
-      try {
-        results[i] = await fn(items[i]!);
-      } catch (error) {
-        errors.push(error);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (errors.length > 0) throw errors[0];
-  return results;
 }

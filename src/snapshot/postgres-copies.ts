@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { quotePgIdent, truncateBytes } from './identifiers.ts';
+import { quotePgIdent, truncateBytes } from '../sql/identifiers.ts';
 
 type Made = { ok: true; name: string } | { ok: false; name: string; error: unknown };
 

@@ -1,7 +1,7 @@
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
-import type { S3Location } from './s3-location.ts';
+import type { ObjectLocation as S3Location } from './s3-objects.ts';
 
 /** Multipart part size: S3's minimum, so an upload holds at most `UPLOAD_QUEUE` parts of it in memory. */
 export const UPLOAD_PART_BYTES = 5 * 1024 * 1024;
@@ -57,9 +57,4 @@ export async function uploadStream(s3: S3Client, location: S3Location, body: Rea
   } finally {
     signal?.removeEventListener('abort', abort);
   }
-}
-
-/** Delete the given keys one by one (DeleteObjects needs Content-MD5, which not every local server takes). */
-export async function deleteKeys(s3: S3Client, bucket: string, keys: readonly string[]): Promise<void> {
-  for (const Key of keys) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key }));
 }

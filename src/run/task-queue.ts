@@ -9,12 +9,13 @@ import type { DagRunResult, TaskInstanceResult } from './types.ts';
 const RUN_MODE = { retries: true, callbacks: true } as const;
 
 /**
- * Runs the task instances of one DAG run: Kahn's algorithm driven by trigger rules. A task is
+ * The task queue of one DAG run (not Airflow's scheduler, which decides which runs exist: that is
+ * src/schedule/ and runIntervals). Runs the task instances of one DAG run: Kahn's algorithm driven by trigger rules. A task is
  * decided when its trigger rule's outcome is certain (run, skipped or upstream_failed); tasks to
  * run wait in a ready queue for one of `limit` slots. Ends when nothing runs and nothing is
  * ready; tasks still undecided then could never run (dependsOnPast, unknown upstream, a cycle).
  */
-export class RunScheduler {
+export class TaskQueue {
   private readonly tasks: TaskPlan[];
   private readonly tallies: UpstreamTally[];
   private readonly decided: boolean[];

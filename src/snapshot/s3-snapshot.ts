@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { shortId, slug } from './identifiers.ts';
+import { shortId, slug } from '../sql/identifiers.ts';
 import {
   S3_CONCURRENCY,
   copyObject,
@@ -7,9 +7,9 @@ import {
   deleteKeys,
   emptyAndDeleteBucket,
   listObjects,
-  mapLimit,
   type ObjectEntry,
-} from './s3-objects.ts';
+} from '../shared/s3-objects.ts';
+import { mapLimit } from '../shared/map-limit.ts';
 import { s3Scope, type S3Clients } from './service-clients.ts';
 
 /** One bucket as it was at the snapshot. */

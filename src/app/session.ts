@@ -4,11 +4,11 @@ import type { Pool as MysqlPool } from 'mysql2/promise';
 import type { ServiceMode } from '../config/config.ts';
 import type { Connection } from '../config/connection.ts';
 import type { ServiceHooks } from '../dag/types.ts';
-import { loadFixtures, type FixtureReport } from '../services/fixtures/index.ts';
+import { loadFixtures, type FixtureReport } from '../fixtures/index.ts';
 import { createMysqlPool } from '../services/mysql/index.ts';
 import { clientConfig as pgClientConfig } from '../services/postgres/client.ts';
 import { createS3Client } from '../services/s3/index.ts';
-import { createPostgresClients, dropSnapshot, restore, snapshot, type OwnedPostgresClients, type RestoreReport, type ServiceClients, type Snapshot } from '../services/snapshot/index.ts';
+import { createPostgresClients, dropSnapshot, restore, snapshot, type OwnedPostgresClients, type RestoreReport, type ServiceClients, type Snapshot } from '../snapshot/index.ts';
 import { startServices, type ServiceKind, type ServiceSet } from '../services/index.ts';
 import { serviceHooks } from './hooks.ts';
 

@@ -5,6 +5,7 @@
  * templated values and rewrite Redshift statements safely. It never fails; an unterminated literal
  * or comment runs to the end of the text and the database reports it.
  */
+import { escapeRegExp } from '../shared/regexp.ts';
 
 /** Which database the SQL is written for. */
 export type Dialect = 'postgres' | 'mysql';
@@ -179,11 +180,6 @@ export function splitStatements(tokens: readonly Token[]): Statement[] {
   return statements;
 }
 
-/** The meaningful tokens (no whitespace or comments). */
-export function significant(tokens: readonly Token[]): Token[] {
-  return tokens.filter((t) => !isTrivia(t));
-}
-
 /** The first keyword of a statement, upper-cased (`SELECT`, `COPY`, ...), skipping opening parentheses. */
 export function leadingKeyword(tokens: readonly Token[]): string {
   for (const t of tokens) {
@@ -221,13 +217,3 @@ export function stringValue(token: Token, dialect: Dialect): string {
 
 const BACKSLASH_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', '0': '\0', Z: '\x1a', f: '\f' };
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** The name a quoted-identifier token stands for. */
-export function quotedName(token: Token): string {
-  const q = token.text[0]!;
-  const end = token.text.endsWith(q) && token.text.length > 1 ? -1 : undefined;
-  return token.text.slice(1, end).replaceAll(q + q, q);
-}

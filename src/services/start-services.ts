@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { containerRuntimeAvailable } from './containers.ts';
-import { errorMessage, generateSessionId } from './mask.ts';
+import { errorMessage } from '../shared/errors.ts';
+import { generateSessionId } from './mask.ts';
 import { mysqlBackend } from './mysql/index.ts';
 import { Ownership, reapStale } from './ownership.ts';
 import { postgresBackend } from './postgres/index.ts';

@@ -1,5 +1,5 @@
 import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
-import { quoteMysqlIdent } from './identifiers.ts';
+import { quoteMysqlIdent } from '../sql/identifiers.ts';
 
 /** Seconds a snapshot or restore waits for a table lock before failing (instead of MySQL's default year). */
 export const MYSQL_LOCK_WAIT_SECONDS = 10;

@@ -2,6 +2,7 @@ import pc from 'picocolors';
 import type { Dag } from '../dag/dag.ts';
 import type { DataInterval, TaskState } from '../dag/types.ts';
 import type { DagRunResult } from '../run/index.ts';
+import { ms } from '../shared/ms.ts';
 
 const STATE_COLOR: Record<string, (s: string) => string> = {
   success: pc.green,
@@ -34,10 +35,6 @@ export function shortDate(d: Date): string {
 
 export function formatInterval(i: DataInterval): string {
   return `[${shortDate(i.start)}, ${shortDate(i.end)})`;
-}
-
-export function ms(value: number): string {
-  return value < 1000 ? `${Math.round(value)}ms` : `${(value / 1000).toFixed(value < 10_000 ? 2 : 1)}s`;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { SNAPSHOT_PREFIX, quotePgIdent, shortId, truncateBytes } from './identifiers.ts';
+import { SNAPSHOT_PREFIX, quotePgIdent, shortId, truncateBytes } from '../sql/identifiers.ts';
 import { PostgresCopies } from './postgres-copies.ts';
 import type { PostgresClients } from './service-clients.ts';
 

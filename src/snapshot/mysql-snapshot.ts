@@ -1,5 +1,5 @@
 import type { PoolConnection } from 'mysql2/promise';
-import { SNAPSHOT_PREFIX, mysqlTableName, quoteMysqlIdent, shortId } from './identifiers.ts';
+import { SNAPSHOT_PREFIX, mysqlTableName, quoteMysqlIdent, shortId } from '../sql/identifiers.ts';
 import { schemaExists, selectRows, withCopySession } from './mysql-session.ts';
 import { mysqlScope, type MysqlClients } from './service-clients.ts';
 

@@ -3,12 +3,11 @@ import { loadConfig, type DagboxConfig } from '../config/config.ts';
 import { createConnections, type ConnectionRegistry } from '../config/connections.ts';
 import { createVariables } from '../config/variables.ts';
 import type { Dag } from '../dag/dag.ts';
-import { didYouMean } from '../dag/validate.ts';
+import { didYouMean } from '../shared/suggest.ts';
 import { formatLoadError, loadDags, type DagBag } from '../dag/loader.ts';
-import type { DataInterval } from '../dag/types.ts';
 import { maskerFor, RunStore, VirtualClock, type DagRunResult, type RunEnvironment, type RunEvent } from '../run/index.ts';
 import { parseDate } from '../schedule/index.ts';
-import { startSession, type ServicesFlag, type Session } from '../session/session.ts';
+import { startSession, type ServicesFlag, type Session } from './session.ts';
 
 /** A failure the CLI reports as one sentence and exit code, without a stack trace. */
 export class UserError extends Error {
@@ -136,4 +135,3 @@ export function cliDate(value: string, dag: Dag, what: string): Date {
   }
 }
 
-export type { DataInterval };
