@@ -30,7 +30,7 @@ describe('checkTemplate: the static check run at DAG load time', () => {
   });
 
   it('reports syntax errors, wrong macro calls and malformed Variable reads', () => {
-    expect(checkTemplate('{{ ds | upper }}', WHERE)[0]).toContain('filters ("|") are not supported');
+    expect(checkTemplate('{{ ds | uper }}', WHERE)[0]).toContain('unknown filter "uper"');
     expect(checkTemplate('{{ macros.ds_add(ds) }}', WHERE)[0]).toContain('takes 2 arguments, found 1');
     expect(checkTemplate('{{ macros.nope(ds) }}', WHERE)[0]).toContain('unknown macro "macros.nope"');
     expect(checkTemplate('{{ var.bucket }}', WHERE)[0]).toContain('Variables are read as var.value.KEY');
