@@ -218,7 +218,11 @@ export function templateScope(input: ScopeInput): TemplateScope {
     test_mode: input.testMode ?? false,
     params,
     var: new Namespace('var', {
-      value: new Accessor('var.value', (key) => input.variable(key)),
+      // Airflow's var.value is the Variable's stored text: a JSON value reads as its JSON text.
+      value: new Accessor('var.value', (key) => {
+        const value = input.variable(key);
+        return typeof value === 'string' || value === null || value === undefined ? value : JSON.stringify(value);
+      }),
       json: new Accessor('var.json', (key) => {
         const value = input.variable(key);
         if (typeof value !== 'string') return value;

@@ -52,8 +52,8 @@ export function isDict(value: unknown): value is Record<string, unknown> {
 
 /**
  * A value as a template prints it: strings as they are, None/True/False as Python does, dates as
- * Airflow's (pendulum) `str()`, lists and dicts as JSON (dagbox's choice: Python would print a
- * repr such as `{'a': 1}`), JS Dates as ISO strings.
+ * Airflow's (pendulum) `str()`, lists and dicts as Python's repr (`['a', 'b']`), JS Dates as ISO
+ * strings. A whole float prints without `.0` (JavaScript has one number type).
  */
 export function toText(value: unknown): string {
   if (typeof value === 'string') return value;
@@ -65,14 +65,22 @@ export function toText(value: unknown): string {
   if (value instanceof Accessor) return `<${value.name}>`;
   if (value instanceof PyCallable) return `<function ${value.name}>`;
   if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'object') {
-    try {
-      return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof PyDateTime || v instanceof PyDate ? v.toString() : v));
-    } catch {
-      return String(value);
-    }
-  }
+  if (Array.isArray(value) || isDict(value)) return pyRepr(value);
   return String(value);
+}
+
+/** Python's `repr()` of a value inside a list or dict: `['a', 1, None]`, `{'k': True}`. */
+function pyRepr(value: unknown): string {
+  if (typeof value === 'string') {
+    const quote = value.includes("'") && !value.includes('"') ? '"' : "'";
+    const body = value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t');
+    return quote + (quote === "'" ? body.replace(/'/g, "\\'") : body) + quote;
+  }
+  if (Array.isArray(value)) return `[${value.map(pyRepr).join(', ')}]`;
+  if (isDict(value)) return `{${Object.entries(value).map(([k, v]) => `${pyRepr(k)}: ${pyRepr(v)}`).join(', ')}}`;
+  if (value instanceof PyDateTime) return `DateTime(${value.toString()})`;
+  if (value instanceof PyDate) return `datetime.date(${value.year}, ${value.month}, ${value.day})`;
+  return toText(value);
 }
 
 /** How a value is described in messages: `the string "nps"`, `None`, `a list`. */

@@ -70,10 +70,11 @@ describe('params', () => {
     expect(r('{{ params.load.keys[0] }}')).toBe('id');
   });
 
-  it('renders numbers with String() and objects as JSON', () => {
+  it("renders numbers with String() and lists and dicts as Python's repr, as Airflow; | tojson gives JSON", () => {
     expect(r('LIMIT {{ params.limit }}')).toBe('LIMIT 100');
-    expect(r('{{ params.load }}')).toBe('{"method":"UPSERT","keys":["id"]}');
-    expect(r('{{ params.load.keys }}')).toBe('["id"]');
+    expect(r('{{ params.load }}')).toBe("{'method': 'UPSERT', 'keys': ['id']}");
+    expect(r('{{ params.load.keys }}')).toBe("['id']");
+    expect(r('{{ params.load | tojson }}')).toBe('{"keys": ["id"], "method": "UPSERT"}');
   });
 
   it('an unknown param names the place, the name and the nearest param', () => {
