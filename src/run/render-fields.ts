@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { relative } from 'node:path';
 import type { Dag } from '../dag/dag.ts';
 import type { Connections, DataInterval, Operator, Variables } from '../dag/types.ts';
@@ -23,14 +25,32 @@ export function renderOperatorFields(operator: Operator<object>, scope: Template
   for (const field of operator.templateFields as readonly string[]) {
     const connField = sqlFields[field];
     const value = args[field];
-    if (sql && connField !== undefined && typeof value === 'string') {
+    if (sql && connField !== undefined && isSqlInput(value)) {
       // Bound exactly as execution binds it: a value that could not run is refused here too.
       const fieldWhere = `${where}, field "${field}"`;
       const dialect = sql.dialectOf(String(args[connField]));
-      out[field] = bindSql(value, { dialect, render: (t) => renderParts(t, scope, fieldWhere), where: `${sql.location ? `${sql.location}: ` : ''}${fieldWhere}`, mask: sql.mask }).rendered;
+      const show = (template: string) =>
+        bindSql(template, { dialect, render: (t) => renderParts(t, scope, fieldWhere), where: `${sql.location ? `${sql.location}: ` : ''}${fieldWhere}`, mask: sql.mask }).rendered;
+      out[field] = Array.isArray(value) ? value.map((v) => show(sqlText(v, fieldWhere))) : show(sqlText(value, fieldWhere));
     } else out[field] = renderDeep(value, scope, where, field);
   }
   return out;
+}
+
+/** SQL as operators take it: text, a `.sql` file URL, or a list of them. */
+function isSqlInput(value: unknown): value is string | URL | (string | URL)[] {
+  const one = (v: unknown) => typeof v === 'string' || v instanceof URL;
+  return one(value) || (Array.isArray(value) && value.every(one));
+}
+
+/** The template text of one SQL input: a `.sql` file is read, as the operator reads it when it runs. */
+function sqlText(value: string | URL, where: string): string {
+  if (typeof value === 'string') return value;
+  try {
+    return readFileSync(fileURLToPath(value), 'utf8');
+  } catch (error) {
+    throw new Error(`${where}: cannot read the SQL file ${value.href}: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 /** How `tasks render` shows SQL fields: the dialect of a connection id, and the task's place. */

@@ -79,8 +79,8 @@ export const MACRO_USAGE: Readonly<Record<string, Macro>> = Object.freeze({
 export const MACROS: Namespace = new Namespace(
   'macros',
   {
-    ds_add: new PyCallable('macros.ds_add', ([ds, days]) => dsAdd(ds, days), MACRO_USAGE.ds_add),
-    ds_format: new PyCallable('macros.ds_format', ([ds, i, o]) => dsFormat(ds, i, o), MACRO_USAGE.ds_format),
+    ds_add: new PyCallable('macros.ds_add', (args, k) => dsAdd(args[0] ?? k.ds, args[1] ?? k.days), MACRO_USAGE.ds_add),
+    ds_format: new PyCallable('macros.ds_format', (args, k) => dsFormat(args[0] ?? k.ds, args[1] ?? k.input_format, args[2] ?? k.output_format), MACRO_USAGE.ds_format),
     datetime: new PyCallable('macros.datetime', datetimeOf, {
       ...MACRO_USAGE.datetime,
       attrs: {

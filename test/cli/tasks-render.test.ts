@@ -12,8 +12,10 @@ dag.task('load', sql({
   sql: "INSERT INTO stage_{{ params.region }}_{{ ds_nodash }} VALUES ('{{ var.value.api_token }}', '{{ conn.source_db.password }}', '{{ conn.source_db.host }}')",
 }));
 dag.task('bad', sql({ connId: 'redshift', sql: 'SELECT * FROM t_{{ var.value.api_token }}' }));
+dag.task('from_file', sql({ connId: 'mysql', sql: [new URL('sql/part.sql', import.meta.url), "SELECT '{{ params.region }}'"] }));
 export default dag;
 `,
+  'dags/sql/part.sql': "{# one partition per day #}\nCREATE TABLE prod.part_{{ ds_nodash }} (id INT);\n",
 });
 afterAll(() => project.remove());
 const env = { DAGBOX_VAR_API_TOKEN: 'tok-0123-secret', DAGBOX_CONN_SOURCE_DB: 'mysql://etl:pw-s3cret-42@127.0.0.1:3306/prod' };
@@ -39,5 +41,12 @@ describe('dagbox tasks render', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/dags\/render_me\.ts:\d+: task "bad" of DAG "render_me", field "sql": \{\{ var\.value\.api_token \}\} is part of the name t_\{\{ var\.value\.api_token \}\} and renders to "\*\*\*"/);
     expect(r.stderr + r.stdout).not.toContain('tok-0123-secret');
+    expect(r.stderr).not.toContain('    at ');
+  });
+
+  it('reads a .sql file given as a URL, as the run does, and renders each item of a list', async () => {
+    const r = await run('tasks', 'render', 'render_me', 'from_file', '2021-02-05', '--json');
+    expect(r.stderr).toBe('');
+    expect((JSON.parse(r.stdout) as { fields: { sql: string[] } }).fields.sql).toEqual(['\nCREATE TABLE prod.part_20210205 (id INT);\n', "SELECT 'seoul'"]);
   });
 });

@@ -139,6 +139,11 @@ describe('macros', () => {
     expect(renderError("{{ macros.ds_format(ds, '%Y-%m-%d', '%Q') }}").message).toContain('does not support "%Q"');
   });
 
+  it('macros take keyword arguments, as in Python', () => {
+    expect(r('{{ macros.ds_add(ds, days=-1) }}')).toBe('2021-02-04');
+    expect(r("{{ macros.ds_format(ds, input_format='%Y-%m-%d', output_format='%Y%m%d') }}")).toBe('20210205');
+  });
+
   it('an unknown macro suggests the nearest', () => {
     const e = renderError('{{ macros.ds_ad(ds, 1) }}');
     expect(e.message).toContain('unknown macro "macros.ds_ad"');
