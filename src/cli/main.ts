@@ -6,6 +6,7 @@ import { registerTaskCommands } from './tasks.ts';
 import { registerTestCommand } from './test-command.ts';
 import { UserError } from '../app/project.ts';
 import type { Io } from './options.ts';
+import { TemplateError } from '../template/types.ts';
 
 const defaultIo: Io = {
   out: (line) => process.stdout.write(`${line}\n`),
@@ -52,6 +53,11 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     if (error instanceof UserError) {
       io.err(`${pc.red('error')}: ${error.message}`);
       return error.exitCode;
+    }
+    // A template that cannot render is the user's to fix: its message says where and what to do.
+    if (error instanceof TemplateError) {
+      io.err(`${pc.red('error')}: ${error.message}`);
+      return 1;
     }
     io.err(`${pc.red('error')}: ${(error as Error).stack ?? String(error)}`);
     return 1;

@@ -49,7 +49,7 @@ export function registerTaskCommands(tasks: Command, io: Io, state: { exitCode: 
       requireTask(dag, taskId);
       const interval = intervalAt(scheduleSpecOf(dag), cliDate(date, dag, 'DATE'));
       const env = await project.env({ record: false });
-      const fields = renderTaskFields(dag, taskId, interval, env.variables);
+      const fields = renderTaskFields(dag, taskId, interval, env.variables, { connections: env.connections, masker: env.masker });
       if (g.json) {
         io.out(JSON.stringify({ dagId, taskId, interval: formatInterval(interval), fields }, null, 2));
         return;

@@ -1,3 +1,4 @@
+import type { TemplatePart } from '../template/types.ts';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Pool as MysqlPool } from 'mysql2/promise';
 import type { Pool as PgPool } from 'pg';
@@ -159,6 +160,10 @@ export interface TaskContext {
   log: TaskLog;
   /** Render a template string with this run's values (`{{ ds }}`, `{{ params.x }}`, ...). */
   render(template: string): string;
+  /** The same rendering in parts: literal text, and one part per `{{ ... }}` value (what SQL binding needs). */
+  renderParts(template: string): TemplatePart[];
+  /** Where the task was declared, as `dags/nps.ts:12`, for messages; undefined when unknown. */
+  location?: string;
   /** The text with every secret (connection passwords, sensitive variables) replaced by `***`: for text that leaves the task, such as an alert. */
   mask(text: string): string;
   /** Aborted when the task times out; pass it to long operations. */
@@ -206,6 +211,12 @@ export interface Operator<A extends object = Record<string, unknown>> {
   readonly kind: string;
   readonly args: A;
   readonly templateFields: readonly (keyof A & string)[];
+  /**
+   * Templated fields that are SQL, each with the name of the argument holding its connection id
+   * (`{ sql: 'connId' }`): `dagbox tasks render` binds them as execution does, so a value that
+   * could not run is refused there too.
+   */
+  readonly sqlFields?: Readonly<Partial<Record<keyof A & string, keyof A & string>>>;
   /** Tables and S3 prefixes it reads and writes, for lineage and verification. */
   readonly inputs?: Dataset[];
   readonly outputs?: Dataset[];

@@ -59,6 +59,7 @@ export function columnCheck(args: ColumnCheckArgs): Operator<ColumnCheckArgs> {
     kind: 'columnCheck',
     args,
     templateFields: ['table', 'partitionClause'],
+    sqlFields: { partitionClause: 'connId' },
     inputs: [args.table],
     execute: (ctx, rendered) => runColumnCheck(ctx, { ...rendered, partitionClause: args.partitionClause, columnMapping: args.columnMapping }),
   };

@@ -13,6 +13,11 @@ export function fieldWhere(ctx: TaskContext, field: string): string {
   return `task "${ctx.taskId}" of DAG "${ctx.dagId}", field "${field}"`;
 }
 
+/** {@link fieldWhere} after the DAG file and line that declared the task: `dags/nps.ts:12: task "load" ...`. */
+export function fieldPlace(ctx: TaskContext, field: string): string {
+  return `${ctx.location ? `${ctx.location}: ` : ''}${fieldWhere(ctx, field)}`;
+}
+
 /** The SQL templates of an input, files read (a file is a template too). */
 export async function readSqlInput(input: SqlInput, where: string): Promise<string[]> {
   const items = typeof input === 'string' || input instanceof URL ? [input] : [...input];
@@ -31,7 +36,7 @@ export async function readSqlInput(input: SqlInput, where: string): Promise<stri
 
 /** Bind a SQL template with this run's values (see {@link bindSqlTemplate}). */
 export function bindForTask(ctx: TaskContext, template: string, dialect: Dialect, parameters: SqlParameters | undefined, field: string): BoundStatement[] {
-  return bindSqlTemplate(template, { dialect, render: (hole) => ctx.render(hole), parameters, where: fieldWhere(ctx, field) });
+  return bindSqlTemplate(template, { dialect, render: (t) => ctx.renderParts(t), parameters, where: fieldPlace(ctx, field), mask: (text) => ctx.mask(text) });
 }
 
 /** Exactly one statement, or an error saying why more were found. */

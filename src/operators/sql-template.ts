@@ -1,5 +1,4 @@
-import { splitTemplate, SyntaxProblem } from '../template/parse.ts';
-import { TemplateError } from '../template/types.ts';
+import { TemplateError, type TemplatePart } from '../template/types.ts';
 import { HOLE_CLOSE, HOLE_OPEN, isTrivia, leadingKeyword, lexSql, splitStatements, stringValue, type Dialect, type Token } from '../sql/sql-lexer.ts';
 
 /** One statement ready to send: text with placeholders, and the values bound to them, in order. */
@@ -18,19 +17,31 @@ export type SqlParameters = readonly unknown[] | Readonly<Record<string, unknown
 /** Options of {@link bindSqlTemplate}. */
 export interface BindOptions {
   dialect: Dialect;
-  /** Renders one `{{ ... }}` hole with the run's values: `ctx.render`. */
-  render: (hole: string) => string;
+  /** Renders the template into its parts with the run's values: `ctx.renderParts`. */
+  render: (template: string) => TemplatePart[];
   parameters?: SqlParameters;
-  /** Where the SQL comes from, for errors: `task "extract" of DAG "nps", field "sql"`. */
+  /** Where the SQL comes from, for errors: `dags/nps.ts:12: task "extract" of DAG "nps", field "sql"`. */
   where: string;
+  /** Masks secrets in a value quoted by an error message: `ctx.mask`. */
+  mask?: (text: string) => string;
+}
+
+/** A SQL template rendered once: the statements to send, and the same rendering as text, for display. */
+export interface BoundSql {
+  statements: BoundStatement[];
+  /** The template rendered, values written in (what `dagbox tasks render` shows). */
+  rendered: string;
 }
 
 const IDENTIFIER_OR_NUMBER = /^(?:[A-Za-z_][A-Za-z0-9_$]*(?:\.[A-Za-z_][A-Za-z0-9_$]*)*|-?\d+(?:\.\d+)?)$/;
+const IDENTIFIER_FRAGMENT = /^[A-Za-z0-9_]*$/;
 const DATE_OR_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 const TYPED_LITERALS: Record<Dialect, Record<string, string>> = {
   postgres: { DATE: 'date', TIME: 'time', TIMESTAMP: 'timestamp', TIMESTAMPTZ: 'timestamptz', INTERVAL: 'interval' },
   mysql: { DATE: 'DATE', TIME: 'TIME(6)', TIMESTAMP: 'DATETIME(6)' },
 };
+/** Tokens that continue a name when a hole is glued to them: `part_{{ ds_nodash }}`, `{{ schema }}.t`. */
+const NAME_PARTS = new Set(['word', 'number', 'temp', 'hole', 'quoted']);
 
 /**
  * Turn a templated SQL string into statements whose template values are **bound parameters**,
@@ -42,14 +53,17 @@ const TYPED_LITERALS: Record<Dialect, Record<string, string>> = {
  * `['2021-02-05']`, and a variable holding `'); DROP TABLE x; --` arrives as that string and runs
  * nothing. A typed literal `DATE '{{ ds }}'` becomes `CAST($1 AS date)`.
  *
- * Where SQL cannot take a parameter, a value is written into the text only if it cannot change
- * the statement's meaning, and is an error otherwise:
- * - a hole outside quotes (a table name, `LIMIT {{ params.n }}`) must render to an identifier
- *   (`raw_data.nps`) or a number; anything else is refused with advice to quote it;
+ * Where SQL cannot take a parameter, a value is written into the text, exactly as Jinja renders
+ * it, only if it cannot change the statement's meaning, and is an error otherwise:
+ * - a hole glued to a name (`part_{{ ds_nodash }}`, `{{ params.schema }}.t`, `#stage_{{ ds_nodash }}`)
+ *   must render to a name fragment: letters, digits and `_`;
+ * - a hole standing alone outside quotes (a table name, `LIMIT {{ params.n }}`) must render to
+ *   an identifier (`raw_data.nps`) or a number;
  * - inside UNLOAD's query (SQL text that Redshift, too, takes as a string) a value must be an
  *   identifier, a number or an ISO date/timestamp;
- * - inside a quoted identifier it must not hold the quote character; inside a comment it must
- *   not end the comment.
+ * - inside a quoted identifier it must not hold the quote character;
+ * - a hole inside a comment is refused: a comment cannot take a bound value, and MySQL runs
+ *   `/*! ... *\/` comments as SQL.
  *
  * `parameters` fill the SQL's own placeholders (`$1`/`?`, or `:name` with an object), and every
  * statement sees the same parameters, as in Airflow. The template is split into statements at
@@ -57,36 +71,45 @@ const TYPED_LITERALS: Record<Dialect, Record<string, string>> = {
  *
  * ```ts
  * bindSqlTemplate("SELECT * FROM prod.nps WHERE DATE(created_at) = DATE('{{ ds }}')", {
- *   dialect: 'mysql', render: ctx.render, where: 'task "extract"',
+ *   dialect: 'mysql', render: ctx.renderParts, where: 'task "extract"',
  * });
  * // [{ text: 'SELECT * FROM prod.nps WHERE DATE(created_at) = DATE(?)', values: ['2021-02-05'] }]
  * ```
  */
 export function bindSqlTemplate(template: string, options: BindOptions): BoundStatement[] {
-  const { text, holes } = markHoles(template, options.where);
-  const statements = splitStatements(lexSql(text, options.dialect));
-  return statements.map((statement, i) => new StatementBinder(statement.tokens, holes, options, statements.length > 1 ? `${options.where}, statement ${i + 1}` : options.where).bind());
+  return bindSql(template, options).statements;
 }
 
-/** The template with each hole replaced by a marker the lexer keeps whole, and the holes' sources. */
-function markHoles(template: string, where: string): { text: string; holes: string[] } {
-  if (template.includes(HOLE_OPEN) || template.includes(HOLE_CLOSE)) {
-    throw new TemplateError(`${where}: the SQL contains the private-use characters U+E000/U+E001, which dagbox reserves; remove them`, { where });
-  }
-  let segments;
-  try {
-    segments = splitTemplate(template);
-  } catch (error) {
-    if (error instanceof SyntaxProblem) throw new TemplateError(`${where}: cannot read the template: ${error.message}`, { where, cause: error });
-    throw error;
-  }
-  const holes: string[] = [];
+/**
+ * {@link bindSqlTemplate}, also returning the rendering as text: one rendering serves both the
+ * statements sent and what is displayed (`tasks render`, logs), so what is shown is what runs.
+ */
+export function bindSql(template: string, options: BindOptions): BoundSql {
+  const parts = options.render(template);
+  const { text, holes } = markHoles(parts, options.where);
+  const statements = splitStatements(lexSql(text, options.dialect));
+  const bound = statements.map((statement, i) => new StatementBinder(statement.tokens, holes, options, statements.length > 1 ? `${options.where}, statement ${i + 1}` : options.where).bind());
+  return { statements: bound, rendered: parts.map((p) => p.text).join('') };
+}
+
+interface Hole {
+  source: string;
+  value: string;
+}
+
+/** The rendered template with each value replaced by a marker the lexer keeps whole, and the values. */
+function markHoles(parts: TemplatePart[], where: string): { text: string; holes: Hole[] } {
+  const holes: Hole[] = [];
   let text = '';
-  for (const segment of segments) {
-    if (segment.kind === 'text') text += segment.text;
-    else {
+  for (const part of parts) {
+    if (part.kind === 'text') {
+      if (/[\uE000-\uE003]/.test(part.text)) {
+        throw new TemplateError(`${where}: the SQL contains the private-use characters U+E000..U+E003, which dagbox reserves; remove them`, { where });
+      }
+      text += part.text;
+    } else {
       text += `${HOLE_OPEN}${holes.length}${HOLE_CLOSE}`;
-      holes.push(segment.source);
+      holes.push({ source: part.source, value: part.text });
     }
   }
   return { text, holes };
@@ -109,7 +132,7 @@ class StatementBinder {
 
   constructor(
     private readonly tokens: Token[],
-    private readonly holes: string[],
+    private readonly holes: Hole[],
     private readonly options: BindOptions,
     private readonly where: string,
   ) {
@@ -121,10 +144,10 @@ class StatementBinder {
     const template: unknown[] = [];
     for (let i = 0; i < this.tokens.length; i++) {
       const t = this.tokens[i]!;
-      if (t.kind === 'hole') this.emit(this.inline(t.text, IDENTIFIER_OR_NUMBER, 'outside quotes', "quote it ('{{ ... }}') so it is bound as a value, or pass it in parameters"));
+      if (t.kind === 'hole') this.emit(this.hole(i));
       else if (t.kind === 'string') this.literal(t, template);
       else if (t.kind === 'quoted' && t.text.includes(HOLE_OPEN)) this.emit(this.replaceHoles(t.text, (v) => !v.includes(t.text[0]!) && !v.includes('\0'), 'inside a quoted identifier', 'use a plain identifier'));
-      else if (t.kind === 'comment' && t.text.includes(HOLE_OPEN)) this.emit(this.replaceHoles(t.text, (v) => !v.includes('*/') && !/[\r\n]/.test(v), 'inside a comment', 'remove it from the comment'));
+      else if (t.kind === 'comment' && t.text.includes(HOLE_OPEN)) throw this.inComment(t);
       else if (t.kind === 'param') this.userParam(t, pgUser);
       else if (this.isNamedParam(i)) {
         const name = this.tokens[i + 1]!.text;
@@ -135,6 +158,7 @@ class StatementBinder {
     // Postgres numbers the user's placeholders first, then the template's.
     const offset = this.options.dialect === 'postgres' ? pgUser.length : 0;
     const text = this.out.map((p) => p.text).join('').replace(/\uE002(\d+)\uE003/g, (_, n: string) => `$${Number(n) + offset}`);
+    if (/[\uE000-\uE003]/.test(text)) throw new Error(`${this.where}: internal error: a template marker was left in the SQL; please report this with the SQL`);
     return { text: text.trim(), values: this.options.dialect === 'postgres' ? [...pgUser, ...template] : this.values };
   }
 
@@ -241,6 +265,38 @@ class StatementBinder {
     );
   }
 
+  /** A hole outside quotes: glued to a name it must be a name fragment; alone, a name or a number. */
+  private hole(i: number): string {
+    const glued = this.isNamePart(this.tokens[i - 1]) || this.isNamePart(this.tokens[i + 1]);
+    if (!glued) return this.inline(this.tokens[i]!.text, IDENTIFIER_OR_NUMBER, 'outside quotes', "quote it ('{{ ... }}') so it is bound as a value, or pass it in parameters");
+    const marker = this.tokens[i]!.text;
+    const hole = this.holes[Number(marker.slice(1, -1))]!;
+    if (IDENTIFIER_FRAGMENT.test(hole.value)) return hole.value;
+    let [a, b] = [i, i];
+    while (this.isNamePart(this.tokens[a - 1])) a--;
+    while (this.isNamePart(this.tokens[b + 1])) b++;
+    const name = this.tokens.slice(a, b + 1).map((t) => t.text).join('').replace(/\uE000(\d+)\uE001/g, (_, n: string) => this.holes[Number(n)]!.source);
+    const mask = this.options.mask ?? ((v: string) => v);
+    throw new TemplateError(
+      `${this.where}: ${hole.source} is part of the name ${name} and renders to ${JSON.stringify(mask(hole.value))}, which is not a name fragment (only letters, digits and _ may be written into a name); ` +
+        'give it a value made of those (for params, validate it), or, if it is data, put it in quotes (\'{{ ... }}\') so it is bound as a value',
+      { where: this.where, expression: hole.source },
+    );
+  }
+
+  private isNamePart(t: Token | undefined): boolean {
+    return t !== undefined && (NAME_PARTS.has(t.kind) || (t.kind === 'punct' && t.text === '.'));
+  }
+
+  private inComment(t: Token): TemplateError {
+    const source = this.holes[Number(/\uE000(\d+)\uE001/.exec(t.text)![1])]!.source;
+    return new TemplateError(
+      `${this.where}: ${source} is inside a SQL comment, which cannot take a bound value (and MySQL runs /*! ... */ comments as SQL); ` +
+        'move the value out of the comment, or write the note as a template comment {# ... #}, which is removed before the SQL is sent',
+      { where: this.where, expression: source },
+    );
+  }
+
   /** `text` with each hole marker replaced by the hole's rendered value, each checked by `safe`. */
   private replaceHoles(text: string, safe: (value: string) => boolean, place: string, advice: string): string {
     return text.replace(/\uE000(\d+)\uE001/g, (_, n: string) => this.inline(`${HOLE_OPEN}${n}${HOLE_CLOSE}`, safe, place, advice));
@@ -248,12 +304,11 @@ class StatementBinder {
 
   /** Render hole marker `marker`; when `place` is given, the value must pass `safe` to be written into the SQL text. */
   private inline(marker: string, safe: RegExp | ((value: string) => boolean), place: string, advice: string): string {
-    const source = this.holes[Number(marker.slice(1, -1))]!;
-    const value = this.options.render(source);
+    const { source, value } = this.holes[Number(marker.slice(1, -1))]!;
     const ok = typeof safe === 'function' ? safe(value) : safe.test(value);
     if (place && !ok) {
       throw new TemplateError(
-        `${this.where}: ${source} is ${place}, where SQL cannot take a bound value, and it renders to ${JSON.stringify(value)}, which could change the statement; ${advice}`,
+        `${this.where}: ${source} is ${place}, where SQL cannot take a bound value, and it renders to ${JSON.stringify((this.options.mask ?? String)(value))}, which could change the statement; ${advice}`,
         { where: this.where, expression: source },
       );
     }

@@ -58,6 +58,7 @@ export function sqlToS3(args: SqlToS3Args): Operator<SqlToS3Args> {
     kind: 'sqlToS3',
     args,
     templateFields: ['query', 's3Key', 's3Bucket', 'parameters'],
+    sqlFields: { query: 'sqlConnId' },
     inputs: args.inputs,
     outputs: [`s3://${args.s3Bucket ?? '_'}/${args.s3Key}`],
     execute: (ctx, rendered) => runSqlToS3(ctx, { ...rendered, query: args.query }),

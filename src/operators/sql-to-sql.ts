@@ -53,6 +53,7 @@ export function sqlToSql(args: SqlToSqlArgs): Operator<SqlToSqlArgs> {
     kind: 'sqlToSql',
     args,
     templateFields: ['sql', 'parameters', 'destinationTable'],
+    sqlFields: { sql: 'sourceConnId' },
     inputs: args.inputs,
     outputs: [args.destinationTable],
     execute: (ctx, rendered) => runSqlToSql(ctx, { ...rendered, sql: args.sql }),

@@ -54,6 +54,7 @@ export function sql(args: SqlArgs): Operator<SqlArgs> {
     kind: 'sql',
     args,
     templateFields: ['sql', 'parameters'],
+    sqlFields: { sql: 'connId' },
     inputs: args.inputs,
     outputs: args.outputs,
     execute: (ctx, rendered) => runSql(ctx, { ...rendered, sql: args.sql }),

@@ -52,6 +52,7 @@ export function tableCheck(args: TableCheckArgs): Operator<TableCheckArgs> {
     kind: 'tableCheck',
     args,
     templateFields: ['table', 'partitionClause'],
+    sqlFields: { partitionClause: 'connId' },
     inputs: [args.table],
     execute: (ctx, rendered) => runTableCheck(ctx, { ...rendered, partitionClause: args.partitionClause, checks: args.checks }),
   };

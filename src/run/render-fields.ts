@@ -1,7 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { relative } from 'node:path';
 import type { Dag } from '../dag/dag.ts';
 import type { Connections, DataInterval, Operator, Variables } from '../dag/types.ts';
-import { render } from '../template/index.ts';
+import { bindSql } from '../operators/sql-template.ts';
+import { render, renderParts } from '../template/index.ts';
 import type { TemplateScope } from '../template/index.ts';
+import type { Dialect } from '../sql/sql-lexer.ts';
 import { realClock } from './clock.ts';
 import { Masker } from './masker.ts';
 import { findTaskPlan, planDag } from './plan.ts';
@@ -13,13 +18,55 @@ import type { RunEnvironment } from './types.ts';
  * rendered deep inside; other values (numbers, Dates, class instances) are kept as they are.
  * `where` names the task (`task "load" of DAG "nps"`) for template errors, which also name the field.
  */
-export function renderOperatorFields(operator: Operator<object>, scope: TemplateScope, where: string): Record<string, unknown> {
+export function renderOperatorFields(operator: Operator<object>, scope: TemplateScope, where: string, sql?: SqlDisplay): Record<string, unknown> {
   const args = operator.args as Record<string, unknown>;
   const out: Record<string, unknown> = {};
+  const sqlFields = (operator.sqlFields ?? {}) as Record<string, string>;
   for (const field of operator.templateFields as readonly string[]) {
-    out[field] = renderDeep(args[field], scope, where, field);
+    const connField = sqlFields[field];
+    const value = args[field];
+    if (sql && connField !== undefined && isSqlInput(value)) {
+      // Bound exactly as execution binds it: a value that could not run is refused here too.
+      const fieldWhere = `${where}, field "${field}"`;
+      const dialect = sql.dialectOf(String(args[connField]));
+      const show = (template: string) =>
+        bindSql(template, { dialect, render: (t) => renderParts(t, scope, fieldWhere), where: `${sql.location ? `${sql.location}: ` : ''}${fieldWhere}`, mask: sql.mask }).rendered;
+      out[field] = Array.isArray(value) ? value.map((v) => show(sqlText(v, fieldWhere))) : show(sqlText(value, fieldWhere));
+    } else out[field] = renderDeep(value, scope, where, field);
   }
   return out;
+}
+
+/** SQL as operators take it: text, a `.sql` file URL, or a list of them. */
+function isSqlInput(value: unknown): value is string | URL | (string | URL)[] {
+  const one = (v: unknown) => typeof v === 'string' || v instanceof URL;
+  return one(value) || (Array.isArray(value) && value.every(one));
+}
+
+/** The template text of one SQL input: a `.sql` file is read, as the operator reads it when it runs. */
+function sqlText(value: string | URL, where: string): string {
+  if (typeof value === 'string') return value;
+  try {
+    return readFileSync(fileURLToPath(value), 'utf8');
+  } catch (error) {
+    throw new Error(`${where}: cannot read the SQL file ${value.href}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** How `tasks render` shows SQL fields: the dialect of a connection id, and the task's place. */
+export interface SqlDisplay {
+  dialectOf(connId: string): Dialect;
+  mask(text: string): string;
+  location?: string;
+}
+
+/** The dialect of a connection id: the session's `mysql`, `postgres`, `redshift`, or a connection's conn type. */
+export function dialectOf(connections: Connections, connId: string): Dialect {
+  const id = connId.toLowerCase();
+  if (id === 'mysql') return 'mysql';
+  if (id === 'postgres' || id === 'redshift') return 'postgres';
+  if (!connections.has(connId)) throw new Error(`connection "${connId}" is not defined; define it in dagbox.config.ts or DAGBOX_CONN_${connId.toUpperCase()}`);
+  return connections.get(connId).connType.toLowerCase() === 'mysql' ? 'mysql' : 'postgres';
 }
 
 /** The operator's arguments with its templated fields rendered: what `execute` receives. */
@@ -50,14 +97,36 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * (strings, deep inside arrays and plain objects). A function task renders nothing: `{}`.
  * Template errors throw, naming the task and field.
  */
-export function renderTaskFields(dag: Dag, taskId: string, interval: DataInterval, variables: Variables): Record<string, unknown> {
+export function renderTaskFields(
+  dag: Dag,
+  taskId: string,
+  interval: DataInterval,
+  variables: Variables,
+  opts: { connections?: Connections; masker?: Masker } = {},
+): Record<string, unknown> {
   const plan = planDag(dag);
   const task = findTaskPlan(plan, taskId);
   const operator = task.task.operator;
   if (!operator) return {};
-  const env: RunEnvironment = { variables, connections: noConnections, masker: new Masker(), clock: realClock };
-  const shared = createRunShared(plan, interval, env, 'manual', undefined);
-  return renderOperatorFields(operator, shared.scope(), `task "${task.id}" of DAG "${dag.id}"`);
+  const connections = opts.connections ?? noConnections;
+  const masker = opts.masker ?? new Masker();
+  const env: RunEnvironment = { variables, connections, masker, clock: realClock };
+  const shared = createRunShared(plan, interval, env, 'scheduled', undefined);
+  const location = task.task.location;
+  const sql: SqlDisplay = {
+    dialectOf: (connId) => dialectOf(connections, connId),
+    mask: (text) => masker.mask(text),
+    location: location ? `${relative(process.cwd(), location.file) || location.file}:${location.line}` : undefined,
+  };
+  const fields = renderOperatorFields(operator, shared.scopeFor({ taskId: task.id, kind: operator.kind }), `task "${task.id}" of DAG "${dag.id}"`, sql);
+  return maskDeep(fields, masker) as Record<string, unknown>;
+}
+
+function maskDeep(value: unknown, masker: Masker): unknown {
+  if (typeof value === 'string') return masker.mask(value);
+  if (Array.isArray(value)) return value.map((v) => maskDeep(v, masker));
+  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskDeep(v, masker)]));
+  return value;
 }
 
 /** Rendering needs no connections; a template cannot reach them. */

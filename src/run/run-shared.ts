@@ -1,7 +1,7 @@
 import type { DataInterval } from '../dag/types.ts';
 import { formatDs, formatDsNodash, formatTs } from '../schedule/index.ts';
 import { templateScope } from '../template/index.ts';
-import type { TemplateScope } from '../template/index.ts';
+import type { ScopeInput, ScopeTask, TemplateScope } from '../template/index.ts';
 import type { RunPlan } from './plan.ts';
 import type { RunEnvironment, RunEvent, RunType } from './types.ts';
 import { XComStore } from './xcom.ts';
@@ -23,6 +23,8 @@ export interface RunShared {
   xcom: XComStore;
   /** The run's template scope, made on first use. */
   scope(): TemplateScope;
+  /** The template scope of one task of the run (`task`, `ti` and `ti.xcom_pull` filled in). */
+  scopeFor(task: ScopeTask): TemplateScope;
   /** Sends an event to `env.onEvent`; null when nobody listens, so callers skip building events. */
   emit: ((event: RunEvent) => void) | null;
   /** A signal that never aborts, for tasks without an execution timeout. */
@@ -46,14 +48,30 @@ export function createRunShared(
   const prev = plan.schedule.previousInterval(interval);
   const next = plan.schedule.followingInterval(interval);
   const params = { ...dag.options.params };
-  const prevDs = prev ? formatDs(prev.start) : null;
+  // Airflow 2's prev_ds is the previous schedule tick (dag.previous_schedule), also before startDate.
+  const tt = plan.schedule.timetable;
+  const prevLogicalDate = tt.kind === 'interval' ? new Date(tt.prev(interval.start.getTime())) : prev ? prev.start : null;
+  const prevDs = prevLogicalDate ? formatDs(prevLogicalDate) : null;
   const nextDs = next ? formatDs(next.start) : null;
   let scope: TemplateScope | undefined;
+  const resolvedRunId = runId ?? runIdFor(runType, interval.start);
+  const scopeInput: ScopeInput = {
+    interval,
+    prevLogicalDate,
+    nextLogicalDate: next ? next.start : null,
+    params,
+    variable: (key: string) => env.variables.get(key),
+    connection: (connId: string) => env.connections.get(connId),
+    dagId: dag.id,
+    runId: resolvedRunId,
+    runType,
+    timezone: dag.options.timezone ?? 'UTC',
+  };
   return {
     plan,
     env,
     dagId: dag.id,
-    runId: runId ?? runIdFor(runType, interval.start),
+    runId: resolvedRunId,
     runType,
     interval,
     ds: formatDs(interval.start),
@@ -63,8 +81,8 @@ export function createRunShared(
     nextDs,
     params,
     xcom: new XComStore(dag.id, plan.byId),
-    scope: () =>
-      (scope ??= templateScope({ interval, prevDs, nextDs, params, variable: (key: string) => env.variables.get(key) })),
+    scope: () => (scope ??= templateScope(scopeInput)),
+    scopeFor: (task) => templateScope({ ...scopeInput, task }),
     emit: env.onEvent ? safeObserver(env.onEvent) : null,
     idleSignal: new AbortController().signal,
   };

@@ -1,7 +1,8 @@
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TaskCallback, TaskContext, TaskState } from '../dag/types.ts';
 import { errorMessage } from '../shared/errors.ts';
-import { render } from '../template/index.ts';
+import { renderParts, type TemplateScope } from '../template/index.ts';
 import type { TaskPlan } from './plan.ts';
 import { renderOperatorArgs } from './render-fields.ts';
 import type { RunShared } from './run-shared.ts';
@@ -102,6 +103,11 @@ async function attempt(shared: RunShared, plan: TaskPlan, tryNumber: number, log
 /** The task's context for one try: Airflow's template context in camelCase, plus hooks. */
 export function buildContext(shared: RunShared, plan: TaskPlan, tryNumber: number, signal: AbortSignal, log: TaskLogBuffer): TaskContext {
   const { env, interval } = shared;
+  let scope: TemplateScope | undefined;
+  const scopeOf = () =>
+    (scope ??= shared.scopeFor({ taskId: plan.id, kind: plan.task.operator?.kind ?? 'python', tryNumber, xcomPull: (ids, key) => shared.xcom.pull(ids, key) }));
+  const where = taskWhere(shared, plan);
+  const location = plan.task.location;
   return {
     dagId: shared.dagId,
     taskId: plan.id,
@@ -120,7 +126,9 @@ export function buildContext(shared: RunShared, plan: TaskPlan, tryNumber: numbe
     variables: env.variables,
     connections: env.connections,
     log,
-    render: (template: string) => renderTemplate(shared, plan, template),
+    render: (template: string) => renderParts(template, scopeOf(), where).map((p) => p.text).join(''),
+    renderParts: (template: string) => renderParts(template, scopeOf(), where),
+    location: location ? `${relative(process.cwd(), location.file) || location.file}:${location.line}` : undefined,
     mask: (text: string) => env.masker.mask(text),
     signal,
     ...NO_SERVICES,
@@ -141,10 +149,6 @@ const NO_SERVICES = {
   faultPoint: () => {},
 };
 
-function renderTemplate(shared: RunShared, plan: TaskPlan, template: string): string {
-  return render(template, shared.scope(), taskWhere(shared, plan));
-}
-
 function taskWhere(shared: RunShared, plan: TaskPlan): string {
   return `task "${plan.id}" of DAG "${shared.dagId}"`;
 }
@@ -159,7 +163,7 @@ function addHooks(shared: RunShared, ctx: TaskContext): void {
 async function invokeBody(shared: RunShared, plan: TaskPlan, ctx: TaskContext): Promise<unknown> {
   const body = plan.task.body;
   if (typeof body === 'function') return await body(ctx);
-  const args = renderOperatorArgs(body, shared.scope(), taskWhere(shared, plan));
+  const args = renderOperatorArgs(body, shared.scopeFor({ taskId: plan.id, kind: body.kind, tryNumber: ctx.tryNumber, xcomPull: (ids, key) => shared.xcom.pull(ids, key) }), taskWhere(shared, plan));
   return await body.execute(ctx, args);
 }
 

@@ -45,8 +45,10 @@ export interface Token {
 export const HOLE_OPEN = '\uE000';
 export const HOLE_CLOSE = '\uE001';
 
-const WORD_START = /[A-Za-z_\u0080-\uffff]/;
-const WORD_PART = /[A-Za-z0-9_$\u0080-\uffff]/;
+// U+E000..U+E003 are dagbox's template-hole markers, never part of a word: a hole glued to a name
+// (`part_{{ ds_nodash }}`) must stay a token of its own for the binder to check it.
+const WORD_START = /[A-Za-z_\u0080-\udfff\ue004-\uffff]/;
+const WORD_PART = /[A-Za-z0-9_$\u0080-\udfff\ue004-\uffff]/;
 
 /**
  * Cut `text` into tokens; concatenating their texts gives `text` back.
@@ -58,6 +60,9 @@ const WORD_PART = /[A-Za-z0-9_$\u0080-\uffff]/;
 export function lexSql(text: string, dialect: Dialect): Token[] {
   const tokens: Token[] = [];
   let i = 0;
+  // MySQL runs the text of `/*! ... */` and `/*M! ... */` as SQL: it is lexed as SQL, between
+  // two punct tokens (the opener with its optional version number, and the closing `*/`).
+  let executable = false;
   const push = (kind: TokenKind, end: number) => {
     tokens.push({ kind, text: text.slice(i, end), start: i, end });
     i = end;
@@ -66,6 +71,13 @@ export function lexSql(text: string, dialect: Dialect): Token[] {
     const c = text[i]!;
     const next = text[i + 1] ?? '';
     if (/\s/.test(c)) push('space', scanWhile(text, i, (ch) => /\s/.test(ch)));
+    else if (dialect === 'mysql' && !executable && c === '/' && /^\/\*M?!/.test(text.slice(i, i + 4))) {
+      executable = true;
+      push('punct', scanWhile(text, i + text.slice(i, i + 4).indexOf('!') + 1, (ch) => /\d/.test(ch)));
+    } else if (executable && c === '*' && next === '/') {
+      executable = false;
+      push('punct', i + 2);
+    }
     else if (c === '-' && next === '-' && (dialect === 'postgres' || /^\s?$/.test(text[i + 2] ?? ''))) push('comment', lineEnd(text, i));
     else if (c === '#' && dialect === 'mysql') push('comment', lineEnd(text, i));
     else if (c === '/' && next === '*') push('comment', blockCommentEnd(text, i, dialect === 'postgres'));

@@ -1,9 +1,11 @@
 /**
- * Jinja-like templates with Airflow's run variables: `{{ ds }}`, `{{ params.x }}`,
- * `{{ var.value.KEY }}`, `{{ macros.ds_add(ds, 1) }}`. Rendering produces text; binding values
- * into SQL safely is the caller's job.
+ * Airflow's templates: the part of Jinja that Airflow DAGs use (`{{ ds }}`, `{{ params.x }}`,
+ * `{{ var.value.KEY }}`, `{{ macros.ds_add(ds, 1) }}`, `{{ data_interval_start | ds_nodash }}`,
+ * `{% if %}`, `{% for %}`), with Airflow's context values. Rendering produces text (or its parts);
+ * binding values into SQL safely is the caller's job.
  */
-export { render, checkTemplate } from './render.ts';
-export { templateScope } from './scope.ts';
-export { TemplateError, type TemplateScope } from './types.ts';
-export { MACROS, dsAdd, dsFormat, type Macro } from './macros.ts';
+export { render, renderParts, checkTemplate } from './render.ts';
+export { templateScope, CONTEXT_NAMES, type ScopeInput, type ScopeTask } from './scope.ts';
+export { TemplateError, type TemplateScope, type TemplatePart } from './types.ts';
+export { MACROS, MACRO_USAGE, dsAdd, dsFormat, type Macro } from './macros.ts';
+export { PyDateTime, PyDate, TimeDelta, RelativeDelta } from './dates.ts';

@@ -1,31 +1,17 @@
 /**
- * Airflow's `macros.*` functions that templates may call. Each takes already-evaluated
- * arguments and throws an Error with a plain sentence when they are wrong.
+ * Airflow's `macros` namespace: `ds_add`, `ds_format`, and the modules Airflow puts there that
+ * templates use for date arithmetic: `macros.datetime`, `macros.timedelta` and
+ * `macros.dateutil.relativedelta.relativedelta`.
  */
+import { PyDateTime, RelativeDelta, strftime, strptime, TimeDelta } from './dates.ts';
+import { Namespace, PyCallable } from './values.ts';
 
+/** How a macro is called, for messages. */
 export interface Macro {
-  /** How it is called, for messages: `macros.ds_add(ds, N)`. */
   readonly usage: string;
   readonly minArgs: number;
   readonly maxArgs: number;
-  call(args: unknown[]): string;
 }
-
-/** The macros a template can call as `macros.NAME(...)`. */
-export const MACROS: Readonly<Record<string, Macro>> = Object.freeze({
-  ds_add: {
-    usage: 'macros.ds_add(ds, N)',
-    minArgs: 2,
-    maxArgs: 2,
-    call: ([ds, days]) => dsAdd(ds, days),
-  },
-  ds_format: {
-    usage: "macros.ds_format(ds, '%Y-%m-%d', '%Y%m%d')",
-    minArgs: 3,
-    maxArgs: 3,
-    call: ([ds, input, output]) => dsFormat(ds, input, output),
-  },
-});
 
 /**
  * Add N days (N may be negative) to a `YYYY-MM-DD` date string, as Airflow's `macros.ds_add`.
@@ -35,27 +21,18 @@ export const MACROS: Readonly<Record<string, Macro>> = Object.freeze({
  * ```
  */
 export function dsAdd(ds: unknown, days: unknown): string {
-  const [y, m, d] = dateParts(ds, 'macros.ds_add');
+  const m = typeof ds === 'string' ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(ds.trim()) : null;
+  if (!m) throw new Error(`macros.ds_add expects a date string "YYYY-MM-DD" such as ds as its first argument, found ${JSON.stringify(ds)}`);
   const n = typeof days === 'string' && /^-?\d+$/.test(days.trim()) ? Number(days) : days;
   if (typeof n !== 'number' || !Number.isInteger(n)) {
     throw new Error(`macros.ds_add expects a whole number of days as its second argument, found ${JSON.stringify(days)}`);
   }
-  return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
+  const wall = strptime((ds as string).trim(), '%Y-%m-%d', 'macros.ds_add');
+  return new Date(wall + n * 86_400_000).toISOString().slice(0, 10);
 }
-
-const DIRECTIVES: Readonly<Record<string, { pattern: string; width: number }>> = {
-  Y: { pattern: '(\\d{4})', width: 4 },
-  m: { pattern: '(\\d{1,2})', width: 2 },
-  d: { pattern: '(\\d{1,2})', width: 2 },
-  H: { pattern: '(\\d{1,2})', width: 2 },
-  M: { pattern: '(\\d{1,2})', width: 2 },
-  S: { pattern: '(\\d{1,2})', width: 2 },
-  y: { pattern: '(\\d{2})', width: 2 },
-};
 
 /**
  * Re-format a date string from one strftime format to another, as Airflow's `macros.ds_format`.
- * Supports `%Y %m %d %H %M %S %y %%`.
  *
  * ```ts
  * dsFormat('2021-02-05', '%Y-%m-%d', '%Y%m%d'); // '20210205'
@@ -65,64 +42,63 @@ export function dsFormat(ds: unknown, inputFormat: unknown, outputFormat: unknow
   if (typeof ds !== 'string' || typeof inputFormat !== 'string' || typeof outputFormat !== 'string') {
     throw new Error(`macros.ds_format expects three strings (date, input format, output format), found ${[ds, inputFormat, outputFormat].map((v) => JSON.stringify(v)).join(', ')}`);
   }
-  const fields = strptime(ds, inputFormat);
-  return strftime(fields, outputFormat);
+  return strftime(strptime(ds, inputFormat, 'macros.ds_format'), null, null, outputFormat);
 }
 
-interface DateFields {
-  Y: number;
-  m: number;
-  d: number;
-  H: number;
-  M: number;
-  S: number;
+function noKeywords(name: string, kwargs: Record<string, unknown>): void {
+  const keys = Object.keys(kwargs);
+  if (keys.length) throw new Error(`${name}() takes no keyword arguments, found ${keys.join(', ')}`);
 }
 
-function strptime(text: string, format: string): DateFields {
-  const order: string[] = [];
-  const source = format.replace(/%(.)|([.*+?^${}()|[\]\\])/g, (_, directive: string | undefined, special: string | undefined) => {
-    if (special) return `\\${special}`;
-    if (directive === '%') return '%';
-    const d = DIRECTIVES[directive!];
-    if (!d) throw unsupportedDirective(directive!);
-    order.push(directive!);
-    return d.pattern;
-  });
-  const m = new RegExp(`^${source}$`).exec(text);
-  if (!m) throw new Error(`macros.ds_format: "${text}" does not match the input format "${format}"`);
-  const f: DateFields = { Y: 1900, m: 1, d: 1, H: 0, M: 0, S: 0 };
-  order.forEach((directive, i) => {
-    const v = Number(m[i + 1]);
-    // Python's %y: 69-99 are 1900s, 00-68 are 2000s.
-    if (directive === 'y') f.Y = v < 69 ? 2000 + v : 1900 + v;
-    else f[directive as keyof DateFields] = v;
-  });
-  const check = new Date(Date.UTC(f.Y, f.m - 1, f.d, f.H, f.M, f.S));
-  if (check.getUTCMonth() !== f.m - 1 || check.getUTCDate() !== f.d || f.H > 23 || f.M > 59 || f.S > 59) {
-    throw new Error(`macros.ds_format: "${text}" is not a valid date for the format "${format}"`);
+const datetimeOf = (args: unknown[], kwargs: Record<string, unknown>): PyDateTime => {
+  const names = ['year', 'month', 'day', 'hour', 'minute', 'second', 'microsecond'];
+  const v: Record<string, number> = { hour: 0, minute: 0, second: 0, microsecond: 0 };
+  args.forEach((a, i) => (v[names[i]!] = a as number));
+  for (const [k, a] of Object.entries(kwargs)) {
+    if (!names.includes(k)) throw new Error(`datetime() got an unexpected keyword argument "${k}"`);
+    v[k] = a as number;
   }
-  return f;
-}
+  for (const k of names) {
+    if (!Number.isInteger(v[k])) throw new Error(`datetime() needs whole numbers for year, month and day (and hour, minute, second), found ${k}=${JSON.stringify(v[k])}`);
+  }
+  const wall = Date.UTC(v.year!, v.month! - 1, v.day!, v.hour!, v.minute!, v.second!, Math.floor(v.microsecond! / 1000));
+  const check = new Date(wall);
+  if (check.getUTCMonth() !== v.month! - 1 || check.getUTCDate() !== v.day!) throw new Error(`datetime(${v.year}, ${v.month}, ${v.day}) is not a calendar date`);
+  return new PyDateTime(wall, null);
+};
 
-function strftime(f: DateFields, format: string): string {
-  return format.replace(/%(.)/g, (_, directive: string) => {
-    if (directive === '%') return '%';
-    const d = DIRECTIVES[directive];
-    if (!d) throw unsupportedDirective(directive);
-    const value = directive === 'y' ? f.Y % 100 : f[directive as keyof DateFields];
-    return String(value).padStart(d.width, '0');
-  });
-}
+/** The macros a template can call: `macros.NAME(...)`. */
+export const MACRO_USAGE: Readonly<Record<string, Macro>> = Object.freeze({
+  ds_add: { usage: 'macros.ds_add(ds, N)', minArgs: 2, maxArgs: 2 },
+  ds_format: { usage: "macros.ds_format(ds, '%Y-%m-%d', '%Y%m%d')", minArgs: 3, maxArgs: 3 },
+  datetime: { usage: 'macros.datetime(2021, 2, 5)', minArgs: 3, maxArgs: 7 },
+  timedelta: { usage: 'macros.timedelta(days=1)', minArgs: 0, maxArgs: 7 },
+});
 
-function unsupportedDirective(directive: string): Error {
-  return new Error(`macros.ds_format does not support "%${directive}"; use %Y %m %d %H %M %S %y or %%`);
-}
-
-function dateParts(ds: unknown, macro: string): [number, number, number] {
-  const m = typeof ds === 'string' ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(ds.trim()) : null;
-  if (!m) throw new Error(`${macro} expects a date string "YYYY-MM-DD" such as ds as its first argument, found ${JSON.stringify(ds)}`);
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const check = new Date(Date.UTC(y, mo - 1, d));
-  if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d) throw new Error(`${macro}: "${ds}" is not a calendar date`);
-  return [y, mo, d];
-}
+/** Airflow's `macros` as a template sees it. */
+export const MACROS: Namespace = new Namespace(
+  'macros',
+  {
+    ds_add: new PyCallable('macros.ds_add', (args, k) => dsAdd(args[0] ?? k.ds, args[1] ?? k.days), MACRO_USAGE.ds_add),
+    ds_format: new PyCallable('macros.ds_format', (args, k) => dsFormat(args[0] ?? k.ds, args[1] ?? k.input_format, args[2] ?? k.output_format), MACRO_USAGE.ds_format),
+    datetime: new PyCallable('macros.datetime', datetimeOf, {
+      ...MACRO_USAGE.datetime,
+      attrs: {
+        strptime: new PyCallable('macros.datetime.strptime', ([text, format], kwargs) => {
+          noKeywords('strptime', kwargs);
+          return new PyDateTime(strptime(text, format, 'macros.datetime.strptime'), null);
+        }, { usage: "macros.datetime.strptime(ds, '%Y-%m-%d')", minArgs: 2, maxArgs: 2 }),
+      },
+    }),
+    timedelta: new PyCallable('macros.timedelta', (args, kwargs) => TimeDelta.of(kwargs, args), MACRO_USAGE.timedelta),
+    dateutil: new Namespace('macros.dateutil', {
+      relativedelta: new Namespace('macros.dateutil.relativedelta', {
+        relativedelta: new PyCallable('relativedelta', (args, kwargs) => {
+          if (args.length) throw new Error('relativedelta() takes keyword arguments here, such as relativedelta(months=1)');
+          return RelativeDelta.of(kwargs);
+        }, { usage: 'macros.dateutil.relativedelta.relativedelta(months=1)' }),
+      }, "<module 'dateutil.relativedelta'>"),
+    }, "<module 'dateutil'>"),
+  },
+  "<module 'airflow.macros'>",
+);

@@ -1,27 +1,16 @@
 /**
- * The values a template sees for one DAG run, with Airflow's names. Build it with
- * {@link templateScope}; dates are strings formatted in UTC as Airflow's context prints them.
+ * The values a template sees, by name, as Airflow's template context has them: `ds`, `params`,
+ * `var`, `macros`, `ti`, ... Build it with {@link templateScope}; dates are pendulum-like
+ * date-times in UTC.
  */
-export interface TemplateScope {
-  /** Logical date as `YYYY-MM-DD` (UTC). */
-  ds: string;
-  /** Logical date as `YYYYMMDD`. */
-  ds_nodash: string;
-  /** Logical date as `2021-02-05T00:00:00+00:00`. */
-  ts: string;
-  logical_date: string;
-  /** Alias of `logical_date` (Airflow 1's name). */
-  execution_date: string;
-  data_interval_start: string;
-  data_interval_end: string;
-  /** ds of the previous scheduled interval, or null (rendered as `null`). */
-  prev_ds: string | null;
-  /** ds of the next scheduled interval, or null (rendered as `null`). */
-  next_ds: string | null;
-  params: Record<string, unknown>;
-  /** `var.value.KEY` lookups; throws when the variable is missing. */
-  var: { value: (key: string) => unknown };
-}
+export type TemplateScope = Readonly<Record<string, unknown>>;
+
+/**
+ * A rendered template, in parts: literal text of the template, and one `value` part per
+ * `{{ ... }}` evaluated, with the hole as written (`source`) and where it starts (`offset`).
+ * Joining the texts gives the rendered string.
+ */
+export type TemplatePart = { kind: 'text'; text: string } | { kind: 'value'; text: string; source: string; offset: number };
 
 /**
  * A template that cannot be rendered or checked: bad syntax, an unknown name, a failing macro or

@@ -1,19 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { bindSqlTemplate, type SqlParameters } from '../../src/operators/sql-template.ts';
+import { bindSql, bindSqlTemplate, type SqlParameters } from '../../src/operators/sql-template.ts';
+import { renderParts, templateScope } from '../../src/template/index.ts';
 import type { Dialect } from '../../src/sql/sql-lexer.ts';
 
-const values: Record<string, string> = {
-  '{{ ds }}': '2021-02-05',
-  '{{ data_interval_end }}': '2021-02-06T00:00:00+00:00',
-  '{{ params.table }}': 'raw_data.nps',
-  '{{ params.limit }}': '10',
-  '{{ var.value.evil }}': "'); DROP TABLE x; --",
-};
-const render = (hole: string) => {
-  if (!(hole in values)) throw new Error(`unknown ${hole}`);
-  return values[hole]!;
-};
-const bind = (sql: string, dialect: Dialect, parameters?: SqlParameters) => bindSqlTemplate(sql, { dialect, render, parameters, where: 'task "t", field "sql"' });
+const variables: Record<string, string> = { evil: "'); DROP TABLE x; --", api_token: 's3cr3t-token' };
+const scope = templateScope({
+  interval: { start: new Date('2021-02-05T00:00:00Z'), end: new Date('2021-02-06T00:00:00Z') },
+  prevDs: '2021-02-04',
+  nextDs: '2021-02-06',
+  params: { table: 'raw_data.nps', limit: 10, region: 'seoul', schema: 'raw_data', spaced: 'seoul; DROP TABLE t', note: '! OR 1=1' },
+  variable: (key) => {
+    if (!Object.hasOwn(variables, key)) throw new Error(`Variable "${key}" is not defined`);
+    return variables[key];
+  },
+});
+const WHERE = 'task "t", field "sql"';
+const render = (template: string) => renderParts(template, scope, WHERE);
+const mask = (text: string) => text.replaceAll('s3cr3t-token', '***');
+const bind = (sql: string, dialect: Dialect, parameters?: SqlParameters) => bindSqlTemplate(sql, { dialect, render, parameters, where: WHERE, mask });
 
 describe('bindSqlTemplate: templated values reach SQL as bound parameters', () => {
   it("the course's DATE('{{ ds }}') becomes DATE(?) with ds bound", () => {
@@ -67,5 +71,55 @@ describe('bindSqlTemplate: templated values reach SQL as bound parameters', () =
   it('refuses templates in E-strings and reports template syntax errors with the place', () => {
     expect(() => bind("SELECT E'{{ ds }}'", 'postgres')).toThrow('is not a plain');
     expect(() => bind('SELECT {{ ds', 'postgres')).toThrow('task "t", field "sql": cannot read the template');
+  });
+
+  it('a hole glued to a name renders as name text, as Jinja renders it (issue 20: it ran as part_0)', () => {
+    expect(bind('CREATE TABLE public.part_{{ ds_nodash }} (a int); INSERT INTO public.part_{{ ds_nodash }} VALUES (1)', 'postgres')).toEqual([
+      { text: 'CREATE TABLE public.part_20210205 (a int)', values: [] },
+      { text: 'INSERT INTO public.part_20210205 VALUES (1)', values: [] },
+    ]);
+    expect(bind('SELECT * FROM {{ params.schema }}.events_{{ ds_nodash }} JOIN stage_{{ params.region }} USING (id)', 'mysql')).toEqual([
+      { text: 'SELECT * FROM raw_data.events_20210205 JOIN stage_seoul USING (id)', values: [] },
+    ]);
+    expect(bind('CREATE TABLE #stage_{{ ds_nodash }} (LIKE t); DROP TABLE IF EXISTS x_{{ ds_nodash }}_{{ params.region }}', 'postgres').map((s) => s.text)).toEqual([
+      'CREATE TABLE #stage_20210205 (LIKE t)',
+      'DROP TABLE IF EXISTS x_20210205_seoul',
+    ]);
+  });
+
+  it('a value glued to a name that is not a name fragment is refused, naming the hole, the name and the value (masked)', () => {
+    expect(() => bind('DROP TABLE stage_{{ params.spaced }}', 'postgres')).toThrow(
+      `${WHERE}: {{ params.spaced }} is part of the name stage_{{ params.spaced }} and renders to "seoul; DROP TABLE t", which is not a name fragment`,
+    );
+    expect(() => bind('SELECT * FROM {{ params.table }}.t', 'postgres')).toThrow('is part of the name {{ params.table }}.t and renders to "raw_data.nps"');
+    expect(() => bind('SELECT * FROM t_{{ var.value.api_token }}', 'mysql')).toThrow('renders to "***"');
+  });
+
+  it('a hole inside a comment is refused on every dialect, so MySQL executable comments cannot run a value (issue 15)', () => {
+    for (const dialect of ['mysql', 'postgres'] as const) {
+      expect(() => bind('DELETE FROM t WHERE id = 10 /*{{ params.note }}*/', dialect)).toThrow('{{ params.note }} is inside a SQL comment');
+      expect(() => bind('SELECT 1 -- for {{ ds }}', dialect)).toThrow('is inside a SQL comment');
+    }
+    expect(() => bind('SELECT 1 # {{ ds }}', 'mysql')).toThrow('is inside a SQL comment');
+    expect(bind('SELECT 1 {# for {{ ds }} #}', 'mysql')).toEqual([{ text: 'SELECT 1', values: [] }]);
+  });
+
+  it("MySQL's executable comments are SQL: values inside them are bound like anywhere else", () => {
+    expect(bind("SELECT 1 /*!50000 , '{{ ds }}' */ /*M!100100 , '{{ ds }}' */", 'mysql')).toEqual([{ text: 'SELECT 1 /*!50000 , ? */ /*M!100100 , ? */', values: ['2021-02-05', '2021-02-05'] }]);
+    expect(() => bind('SELECT 1 /*! , {{ params.note }} */', 'mysql')).toThrow('is outside quotes');
+  });
+
+  it('one rendering serves the statements and the displayed text', () => {
+    const { statements, rendered } = bindSql("CREATE TABLE t_{{ ds_nodash }} AS SELECT '{{ ds }}' AS d", { dialect: 'postgres', render, where: WHERE });
+    expect(rendered).toBe("CREATE TABLE t_20210205 AS SELECT '2021-02-05' AS d");
+    expect(statements).toEqual([{ text: 'CREATE TABLE t_20210205 AS SELECT $1 AS d', values: ['2021-02-05'] }]);
+  });
+
+  it('values made by statements, filters and arithmetic are bound like any other', () => {
+    const sql = "{% for r in ['a', 'b'] %}INSERT INTO t_{{ data_interval_start | ds_nodash }} VALUES ('{{ r | upper }}', '{{ (data_interval_start - macros.timedelta(days=1)) | ds }}');{% endfor %}";
+    expect(bind(sql, 'postgres')).toEqual([
+      { text: 'INSERT INTO t_20210205 VALUES ($1, $2)', values: ['A', '2021-02-04'] },
+      { text: 'INSERT INTO t_20210205 VALUES ($1, $2)', values: ['B', '2021-02-04'] },
+    ]);
   });
 });

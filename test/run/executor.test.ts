@@ -76,6 +76,31 @@ describe('runDagRun order and parallelism', () => {
     expect((seen!.mysql as unknown as () => string)()).toBe('hooked');
   });
 
+  it("prev_ds on a DAG's first interval is the previous schedule, as Airflow 2's dag.previous_schedule (not None)", async () => {
+    const seen: Record<string, string> = {};
+    const daily = dag('first_daily');
+    daily.task('probe', (ctx) => void (seen.daily = `${ctx.prevDs}|${ctx.render('{{ prev_ds }} {{ prev_ds_nodash }} {{ prev_execution_date }}')}`));
+    await runDagRun(daily, day('2021-02-05'), testEnv());
+    expect(seen.daily).toBe('2021-02-04|2021-02-04 20210204 2021-02-04T00:00:00+00:00');
+    const cron = dag('first_cron', { schedule: '0 2 * * *', startDate: '2021-02-05T02:00:00Z' });
+    cron.task('probe', (ctx) => void (seen.cron = ctx.render('{{ prev_execution_date }} -> {{ logical_date }}')));
+    await runDagRun(cron, { start: new Date('2021-02-05T02:00:00Z'), end: new Date('2021-02-06T02:00:00Z') }, testEnv());
+    expect(seen.cron).toBe('2021-02-04T02:00:00+00:00 -> 2021-02-05T02:00:00+00:00');
+  });
+
+  it('templates see the run and the task: run_id, dag, task, ti.xcom_pull, dag_run', async () => {
+    let text = '';
+    const d = dag('ctx_names');
+    d.task('first', () => ({ rows: 3 }));
+    d.task('probe', (ctx) => {
+      text = ctx.render(
+        "{{ run_id }}|{{ dag.dag_id }}|{{ task.task_id }}|{{ ti.task_id }}|{{ ti.xcom_pull(task_ids='first')['rows'] }}|{{ task_instance.xcom_pull('first').rows }}|{{ dag_run.run_id == run_id }}|{{ task_instance_key_str }}",
+      );
+    }).after('first');
+    await runDagRun(d, day('2021-02-05'), testEnv());
+    expect(text).toBe('manual__2021-02-05T00:00:00+00:00|ctx_names|probe|probe|3|3|True|ctx_names__probe__20210205');
+  });
+
   it('emits run-start, task-state transitions in Airflow order, and run-end', async () => {
     const env = testEnv();
     const d = dag();

@@ -30,7 +30,7 @@ describe('checkTemplate: the static check run at DAG load time', () => {
   });
 
   it('reports syntax errors, wrong macro calls and malformed Variable reads', () => {
-    expect(checkTemplate('{{ ds | upper }}', WHERE)[0]).toContain('filters ("|") are not supported');
+    expect(checkTemplate('{{ ds | uper }}', WHERE)[0]).toContain('unknown filter "uper"');
     expect(checkTemplate('{{ macros.ds_add(ds) }}', WHERE)[0]).toContain('takes 2 arguments, found 1');
     expect(checkTemplate('{{ macros.nope(ds) }}', WHERE)[0]).toContain('unknown macro "macros.nope"');
     expect(checkTemplate('{{ var.bucket }}', WHERE)[0]).toContain('Variables are read as var.value.KEY');
@@ -44,5 +44,23 @@ describe('checkTemplate: the static check run at DAG load time', () => {
 
   it('a template without holes has no problems', () => {
     expect(checkTemplate('SELECT 1', WHERE)).toEqual([]);
+  });
+
+  it('knows names bound by for and set, and still reports unknown names inside blocks, filters and calls', () => {
+    const ok = "{% for r in params.regions %}{% set t = 'stage_' ~ r %}{{ t }}{{ loop.index }}{% endfor %}{% if ti.xcom_pull(task_ids='x') %}{{ data_interval_start | ds_nodash }}{% endif %}{{ params.maybe | default('d') }}";
+    expect(checkTemplate(ok, WHERE, { paramNames: ['regions'] })).toEqual([]);
+    const problems = checkTemplate('{% for r in params.regions %}{{ rr }}{% endfor %}{% if dz %}{% endif %}{{ ds | ds_nodahs }}{{ t }}', WHERE, { paramNames: ['regions'] });
+    expect(problems).toHaveLength(4);
+    expect(problems[0]).toContain('unknown template variable "rr" in {{ rr }}');
+    expect(problems[1]).toContain('unknown template variable "dz" in {% if dz %} (did you mean "ds"?)');
+    expect(problems[2]).toContain('unknown filter "ds_nodahs" in {{ ds | ds_nodahs }} (did you mean "ds_nodash"?)');
+    expect(problems[3]).toContain('unknown template variable "t"');
+  });
+
+  it('every name of the context is known at load time and present at run time', async () => {
+    const { CONTEXT_NAMES, templateScope } = await import('../../src/template/index.ts');
+    const scope = templateScope({ interval: { start: new Date('2021-02-05T00:00:00Z'), end: new Date('2021-02-06T00:00:00Z') }, params: {}, variable: () => null });
+    expect(Object.keys(scope).sort()).toEqual([...CONTEXT_NAMES].sort());
+    expect(checkTemplate(CONTEXT_NAMES.filter((n) => n !== 'var').map((n) => `{{ ${n} }}`).join(' '), WHERE)).toEqual([]);
   });
 });

@@ -49,8 +49,8 @@ describe('every variable', () => {
     expect(s.execution_date).toBe(s.logical_date);
   });
 
-  it('a null prev_ds / next_ds renders as "null", never as an empty string', () => {
-    expect(r('{{ prev_ds }}|{{ next_ds }}', scope({ prevDs: null, nextDs: null }))).toBe('null|null');
+  it('a null prev_ds / next_ds renders as Python\'s "None", as in Airflow, never as an empty string', () => {
+    expect(r('{{ prev_ds }}|{{ next_ds }}', scope({ prevDs: null, nextDs: null }))).toBe('None|None');
   });
 
   it("the course's incremental query", () => {
@@ -70,10 +70,11 @@ describe('params', () => {
     expect(r('{{ params.load.keys[0] }}')).toBe('id');
   });
 
-  it('renders numbers with String() and objects as JSON', () => {
+  it("renders numbers with String() and lists and dicts as Python's repr, as Airflow; | tojson gives JSON", () => {
     expect(r('LIMIT {{ params.limit }}')).toBe('LIMIT 100');
-    expect(r('{{ params.load }}')).toBe('{"method":"UPSERT","keys":["id"]}');
-    expect(r('{{ params.load.keys }}')).toBe('["id"]');
+    expect(r('{{ params.load }}')).toBe("{'method': 'UPSERT', 'keys': ['id']}");
+    expect(r('{{ params.load.keys }}')).toBe("['id']");
+    expect(r('{{ params.load | tojson }}')).toBe('{"keys": ["id"], "method": "UPSERT"}');
   });
 
   it('an unknown param names the place, the name and the nearest param', () => {
@@ -135,7 +136,12 @@ describe('macros', () => {
     expect(renderError("{{ macros.ds_add(ds, 'x') }}").message).toContain('macros.ds_add expects a whole number of days as its second argument, found "x"');
     expect(renderError('{{ macros.ds_add(ts, 1) }}').message).toContain('macros.ds_add expects a date string "YYYY-MM-DD"');
     expect(renderError('{{ macros.ds_add(ds) }}').message).toContain('macros.ds_add takes 2 arguments, found 1');
-    expect(renderError("{{ macros.ds_format(ds, '%Y-%m-%d', '%A') }}").message).toContain('does not support "%A"');
+    expect(renderError("{{ macros.ds_format(ds, '%Y-%m-%d', '%Q') }}").message).toContain('does not support "%Q"');
+  });
+
+  it('macros take keyword arguments, as in Python', () => {
+    expect(r('{{ macros.ds_add(ds, days=-1) }}')).toBe('2021-02-04');
+    expect(r("{{ macros.ds_format(ds, input_format='%Y-%m-%d', output_format='%Y%m%d') }}")).toBe('20210205');
   });
 
   it('an unknown macro suggests the nearest', () => {
@@ -162,9 +168,9 @@ describe('unknown names', () => {
     expect(e.message).toContain('params.X, var.value.KEY');
   });
 
-  it('attributes and methods of a string value are refused, pointing at the macros', () => {
-    expect(renderError('{{ ds.year }}').message).toContain('"ds" is a string, and templates have no attributes or methods on values');
-    expect(renderError("{{ ds.replace('-', '') }}").message).toContain('"ds.replace" in {{ ds.replace(\'-\', \'\') }} cannot be read; use {{ ds }}');
+  it("a string has Python's string methods and no other attributes", () => {
+    expect(renderError('{{ ds.year }}').message).toContain('unknown template variable "ds.year" in {{ ds.year }}; ds is the string "2021-02-05", not an object');
+    expect(r("{{ ds.replace('-', '') }}")).toBe('20210205');
   });
 });
 
@@ -195,17 +201,17 @@ describe('syntax', () => {
     expect(r('{{ var.value.tpl }}', s)).toBe('{{ var.value.tpl }}');
   });
 
-  it('errors on an unclosed hole, on Jinja statements and on operators', () => {
+  it('errors on an unclosed hole or block, unknown statements, filters and operands', () => {
     expect(renderError('SELECT {{ ds').message).toMatch(/"\{\{" at offset 7 is never closed by "\}\}"/);
-    expect(renderError('{% if x %}a{% endif %}').message).toContain('Jinja statements are not supported');
-    expect(renderError('{# note #}').message).toContain('Jinja comments are not supported');
-    expect(renderError('{{ ds | upper }}').message).toContain('filters ("|") are not supported');
-    expect(renderError('{{ ds + 1 }}').message).toContain('arithmetic is not supported; for dates use macros.ds_add(ds, N)');
+    expect(renderError('{% if ds %}a').message).toContain('is never closed: add {% endif %}');
+    expect(renderError('{% macro m() %}{% endmacro %}').message).toContain('the statement "macro" is not supported');
+    expect(renderError('{{ ds | uper }}').message).toContain('unknown filter "uper" in {{ ds | uper }} (did you mean "upper"?)');
+    expect(renderError('{{ ds + 1 }}').message).toContain('cannot apply "+" to the string "2021-02-05" and number 1');
     expect(renderError('{{ }}').message).toContain('the expression is empty');
     expect(renderError('{{ ds ds }}').message).toContain('unexpected "ds" after the expression');
   });
 
   it('every syntax error names the place', () => {
-    expect(renderError('{{ ds | upper }}').message.startsWith(`${WHERE}: cannot read the template {{ ds | upper }}:`)).toBe(true);
+    expect(renderError('{{ ds ds }}').message.startsWith(`${WHERE}: cannot read the template {{ ds ds }}:`)).toBe(true);
   });
 });
