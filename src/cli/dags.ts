@@ -10,6 +10,7 @@ import { cliDate, openProject, UserError, withSession } from './project.ts';
 import { scheduleSpecOf } from '../run/index.ts';
 import type { ServicesFlag } from '../session/session.ts';
 import { assertVerifyFlags, runVerifiedBackfill } from './verify-command.ts';
+import { endedBySignal, trapStopSignals } from './interrupt.ts';
 
 /** `dagbox dags list|show|next|test|backfill`. */
 export function registerDagCommands(dags: Command, io: Io, state: { exitCode: number }): void {
@@ -171,21 +172,45 @@ export function registerDagCommands(dags: Command, io: Io, state: { exitCode: nu
       }
       const started = performance.now();
       const progress = progressPrinter(io, g.json === true);
-      const runs = await withSession(project, opts.services, (l) => io.err(pc.dim(l)), async () =>
-        runIntervals(dag, intervals, await project.env({ clockStart: intervals[0]?.end ?? end }), {
-          runType: 'backfill',
-          maxActiveRuns: opts.maxActiveRuns,
-          onProgress: (done, total, run) => {
-            progress.clear();
-            if (!g.json) {
-              io.out(runLine(run));
-              for (const l of failureDetails(run)) io.err(l);
-            }
-            progress.show(progressLine(done, total, performance.now() - started));
-          },
-        }),
-      );
+      // Ctrl-C/SIGTERM ends the loop first: the run in flight is recorded interrupted, later intervals get no run.
+      const stop = trapStopSignals();
+      let runs: DagRunResult[];
+      try {
+        runs = await withSession(project, opts.services, (l) => io.err(pc.dim(l)), async () => {
+          if (stop.signal.aborted) return [];
+          const env = await project.env({ clockStart: intervals[0]?.end ?? end });
+          return runIntervals(dag, intervals, { ...env, signal: stop.signal }, {
+            runType: 'backfill',
+            maxActiveRuns: opts.maxActiveRuns,
+            onProgress: (done, total, run) => {
+              progress.clear();
+              if (!g.json) {
+                io.out(runLine(run));
+                for (const l of failureDetails(run)) io.err(l);
+              }
+              progress.show(progressLine(done, total, performance.now() - started));
+            },
+          });
+        });
+      } catch (error) {
+        // A signal during start-up makes the start fail; that is the stop asked for, not an error.
+        if (!stop.received) throw error;
+        runs = [];
+      } finally {
+        stop[Symbol.dispose]();
+      }
       progress.done();
+      if (stop.received) {
+        const notStarted = intervals.length - runs.length;
+        io.err(
+          `${pc.red('interrupted')} by ${stop.received}: ${runs.filter((r) => r.state === 'interrupted').length} run(s) recorded interrupted, ` +
+            `${notStarted} interval(s) not started and not recorded; the same \`dagbox dags backfill\` resumes there`,
+        );
+        if (g.json) io.out(JSON.stringify({ dagId, runs: runs.map(runJson), interrupted: stop.received, notStarted }, null, 2));
+        state.exitCode = stop.exitCode;
+        endedBySignal.signal = stop.received;
+        return;
+      }
       const failed = runs.filter((r) => r.state !== 'success');
       if (g.json) io.out(JSON.stringify({ dagId, runs: runs.map(runJson), failed: failed.length }, null, 2));
       else {
@@ -230,7 +255,8 @@ function alreadyRan(history: DagRunResult[], intervals: DataInterval[], reproces
   for (const [t, run] of latest) {
     if (reprocess === 'completed') continue;
     if (reprocess === 'failed' && run.state !== 'success') continue;
-    if (run.state === 'running') continue;
+    // A run that never finished (its process stopped or died) is resumed, not skipped.
+    if (run.state === 'running' || run.state === 'interrupted') continue;
     skip.add(t);
   }
   return skip;

@@ -31,6 +31,8 @@ export class RunScheduler {
     private readonly results: TaskInstanceResult[],
     private readonly limit: number,
     private readonly previous: DagRunResult | null,
+    /** A stop request: once aborted, no further task starts. */
+    private readonly signal?: AbortSignal,
   ) {
     this.tasks = plan.tasks;
     this.tallies = plan.tasks.map(() => emptyTally());
@@ -47,6 +49,7 @@ export class RunScheduler {
   }
 
   private pump(): void {
+    if (this.signal?.aborted) return;
     while (this.running < this.limit && this.readyHead < this.ready.length) this.start(this.ready[this.readyHead++]!);
     if (this.running === 0 && this.readyHead === this.ready.length) this.resolveDone?.();
   }
