@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { containerRuntimeAvailable } from './containers.ts';
+import { assertTempSpace } from './disk-space.ts';
 import { errorMessage, generateSessionId } from './mask.ts';
 import { mysqlBackend } from './mysql/index.ts';
 import { Ownership, reapStale } from './ownership.ts';
@@ -58,6 +59,7 @@ export async function startServices(opts: StartServicesOptions = {}): Promise<Se
   const session = generateSessionId();
   const { leftovers } = await reapStale(stateDir, log);
   const choices = await chooseProviders(opts);
+  assertTempSpace(SERVICE_KINDS.filter((k) => choices[k].provider === 'local'));
   const ownership = new Ownership(stateDir, session);
   const ctx: ProviderContext = { session, ownership, leftovers, log };
   const started = new Map<ServiceKind, StartedService>();
