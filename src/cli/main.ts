@@ -10,6 +10,7 @@ import { UserError } from './project.ts';
 export interface GlobalOptions {
   cwd: string;
   dags?: string;
+  stateDir?: string;
   json?: boolean;
 }
 
@@ -34,6 +35,7 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
     .version('0.1.0')
     .option('-C, --cwd <dir>', 'project folder (holds dags/, fixtures/, dagbox.config.ts)', process.cwd())
     .option('--dags <dir>', 'folder of DAG files (default: dags, or `dags` in dagbox.config.ts)')
+    .option('--state-dir <dir>', 'where run history, service records and reports go (default: DAGBOX_STATE_DIR, else `stateDir` in dagbox.config.ts, else .dagbox)')
     .option('--verbose', 'on an error, also print where in dagbox it happened (the stack trace and its causes)')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })

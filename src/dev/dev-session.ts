@@ -22,6 +22,8 @@ import { createWatcher, noopWatcher, type FileEvent, type Watcher } from './watc
 export interface DevOptions {
   cwd: string;
   dags?: string;
+  /** `--state-dir` (default: DAGBOX_STATE_DIR, else the config's `stateDir`, else .dagbox). */
+  stateDir?: string;
   watch: boolean;
   /** Only these DAGs (default: all). */
   dagIds: string[];
@@ -71,7 +73,7 @@ export class DevSession {
   /** Start services, load fixtures and DAGs, run every DAG once, then watch (if asked). */
   async start(): Promise<void> {
     const t0 = performance.now();
-    this.project = await openProject(this.opts.cwd, { dags: this.opts.dags, load: false });
+    this.project = await openProject(this.opts.cwd, { dags: this.opts.dags, stateDir: this.opts.stateDir, load: false });
     const nowText = this.opts.now ?? this.project.config.now;
     this.now = nowText ? parseDate(nowText, 'UTC') : new Date();
     await this.openSession();
@@ -173,7 +175,7 @@ export class DevSession {
    */
   private async handleConfigChange(): Promise<void> {
     const previous = this.project;
-    this.project = await openProject(this.opts.cwd, { dags: this.opts.dags, load: false });
+    this.project = await openProject(this.opts.cwd, { dags: this.opts.dags, stateDir: this.opts.stateDir, load: false });
     const keep = JSON.stringify(previous.config.services ?? {}) === JSON.stringify(this.project.config.services ?? {}) && previous.fixturesDir === this.project.fixturesDir;
     this.io.out(pc.cyan(`dagbox.config.ts changed: restarting the session${keep ? ' (services kept: their settings did not change)' : ' with new services'}`));
     await this.dropSnapshots();

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { containerRuntimeAvailable } from './containers.ts';
+import { ensureStateDir } from '../config/state-dir.ts';
 import { assertTempSpace } from './disk-space.ts';
 import { errorMessage, generateSessionId } from './mask.ts';
 import { mysqlBackend } from './mysql/index.ts';
@@ -20,7 +21,7 @@ export interface StartServicesOptions {
   readonly providers?: Partial<Record<ServiceKind, ProviderName | 'auto'>>;
   /** URIs of servers the user runs; default from DAGBOX_CONN_MYSQL / DAGBOX_CONN_POSTGRES / DAGBOX_CONN_S3. */
   readonly external?: Partial<Record<ServiceKind, string>>;
-  /** Where ownership records live (`<stateDir>/services/`); default `.dagbox`. */
+  /** Where ownership records live (`<stateDir>/services/`); default DAGBOX_STATE_DIR, else `.dagbox`. */
   readonly stateDir?: string;
   /** Where progress lines go; default stderr. Lines never contain passwords. */
   readonly log?: (line: string) => void;
@@ -55,7 +56,9 @@ export class StartServicesError extends Error {
  */
 export async function startServices(opts: StartServicesOptions = {}): Promise<ServiceSet> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`dagbox: ${line}\n`));
-  const stateDir = resolve(opts.stateDir ?? '.dagbox');
+  const stateDir = resolve(opts.stateDir ?? process.env.DAGBOX_STATE_DIR ?? '.dagbox');
+  // Before any temp dir or server exists: a read-only project folder must leave nothing behind.
+  ensureStateDir(stateDir, 'services');
   const session = generateSessionId();
   const { leftovers } = await reapStale(stateDir, log);
   const choices = await chooseProviders(opts);
