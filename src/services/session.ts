@@ -164,8 +164,9 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**
  * Installs this set's process hooks; returns the function that removes them (idempotent).
- * A signal stops the services and then, if no one else listens for it, re-raises it so the process
- * ends as it would have; a second signal while stopping kills the servers and exits at once.
+ * A signal stops the services, kills and removes what services still starting own so far, and then,
+ * if no one else listens for it, re-raises it so the process ends as it would have; a second signal
+ * while stopping kills the servers and exits at once.
  * 'beforeExit' stops a set someone forgot to stop; 'exit' (also reached after an uncaught error)
  * SIGKILLs what is left and removes its dirs synchronously.
  */
@@ -179,8 +180,11 @@ function installExitHooks(stopAll: () => Promise<void>, killSync: () => void): (
     }
     signalled = true;
     void stopAll()
-      .catch(() => killSync())
+      .catch(() => {})
       .finally(() => {
+        // Services still starting are not in the set yet: kill their servers and remove their dirs
+        // (and so the ownership record) now, before the signal ends the process.
+        killSync();
         if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
       });
   };

@@ -71,6 +71,8 @@ async function buildTemplate(spec: TemplateSpec, template: string, ownership: Ow
   const work = makeSessionDir(`${spec.kind}-template`, spec.account);
   ownership.addDir(work);
   const staging = `${join(template, '..')}.tmp-${process.pid}-${randomBytes(3).toString('hex')}`;
+  // Owned like the work dir, so that a start interrupted midway leaves no half-copied template.
+  ownership.addDir(staging);
   try {
     await spec.build(join(work, 'data'), work);
     mkdirSync(staging, { recursive: true, mode: 0o700 });
@@ -83,6 +85,7 @@ async function buildTemplate(spec: TemplateSpec, template: string, ownership: Ow
     }
   } finally {
     await removeDir(staging);
+    ownership.removeDir(staging);
     await removeDir(work);
     ownership.removeDir(work);
   }
