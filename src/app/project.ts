@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { loadConfig, type DagboxConfig } from '../config/config.ts';
+import { StateDirError, stateDirOf } from '../config/state-dir.ts';
 import { createConnections, type ConnectionRegistry } from '../config/connections.ts';
 import { createVariables } from '../config/variables.ts';
 import type { Dag } from '../dag/dag.ts';
@@ -42,12 +43,12 @@ export interface Project {
 }
 
 /** Load the config of the project in `cwd` and, unless `load` is false (dev loads in a worker), its DAGs. */
-export async function openProject(cwd: string, opts: { dags?: string; load?: boolean } = {}): Promise<Project> {
+export async function openProject(cwd: string, opts: { dags?: string; load?: boolean; stateDir?: string } = {}): Promise<Project> {
   const { config, file: configFile } = await loadConfig(cwd).catch((error: Error) => {
     throw new UserError(error.message);
   });
   const dagsDir = resolve(cwd, opts.dags ?? config.dags ?? 'dags');
-  const stateDir = resolve(cwd, config.stateDir ?? '.dagbox');
+  const stateDir = stateDirOf(cwd, opts.stateDir, config.stateDir);
   const fixturesDir = resolve(cwd, config.fixtures ?? 'fixtures');
   const bag = opts.load === false ? { dags: [], errors: [] } : await loadDags(dagsDir);
   const variables = createVariables(config.variables ?? {});
@@ -65,7 +66,7 @@ export async function openProject(cwd: string, opts: { dags?: string; load?: boo
     variables: config.variables ?? {},
     connections,
     async startSession(flag, log, { fixtures = true } = {}) {
-      session = await startSession({ flag, modes: config.services, fixturesDir, stateDir, log });
+      session = await startSession({ flag, modes: config.services, fixturesDir, stateDir, log }).catch(asUserError);
       try {
         for (const c of session.connections) connections.add(c);
         if (fixtures) await loadAndReport(session, log);
@@ -76,11 +77,11 @@ export async function openProject(cwd: string, opts: { dags?: string; load?: boo
       return session;
     },
     async history(dagId) {
-      store ??= await RunStore.open(stateDir);
+      store ??= await RunStore.open(stateDir).catch(asUserError);
       return store.runs(dagId);
     },
     async env({ clockStart = new Date(), record = true, onEvent } = {}) {
-      if (record) store ??= await RunStore.open(stateDir);
+      if (record) store ??= await RunStore.open(stateDir).catch(asUserError);
       const masker = maskerFor(variables, connections);
       for (const secret of session?.secrets ?? []) masker.add(secret);
       return {
@@ -105,6 +106,12 @@ export async function openProject(cwd: string, opts: { dags?: string; load?: boo
       throw new UserError(`no DAG "${id}" in ${dagsDir}${didYouMean(id, bag.dags.map((d) => d.dag.id))}; \`dagbox dags list\` shows them${hint}`);
     },
   };
+}
+
+/** A state folder that cannot be written is the user's to fix: one sentence, no stack. */
+function asUserError(error: unknown): never {
+  if (error instanceof StateDirError) throw new UserError(error.message);
+  throw error;
 }
 
 /** Load the fixtures folder into the session and say what was loaded. */

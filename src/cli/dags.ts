@@ -13,6 +13,7 @@ import { cliDate, openProject, UserError, withSession, type Project } from '../a
 import { scheduleSpecOf } from '../run/index.ts';
 import type { ServicesFlag } from '../app/session.ts';
 import { assertVerifyFlags, runVerifiedBackfill } from './verify-command.ts';
+import { endedBySignal, trapStopSignals } from './interrupt.ts';
 
 /** Where a command action records its exit code (main returns it). */
 interface ExitState {
@@ -210,8 +211,7 @@ async function backfill(dagId: string, opts: BackfillOptions, g: GlobalOptions, 
     io.out(header);
     io.out(pc.dim(`  ${intervals.map((i) => shortDate(i.start)).join(', ')}`));
   }
-  const failed = await runBackfill(project, dag, intervals, end, opts, g.json === true, io);
-  if (failed > 0) state.exitCode = 1;
+  await runBackfill(project, dag, intervals, end, opts, g.json === true, io, state);
 }
 
 /** The intervals in run order: oldest first, or latest first with --run-backwards (refused for dependsOnPast). */
@@ -224,32 +224,59 @@ function backfillOrder(dag: Dag, intervals: DataInterval[], backwards: boolean):
   return intervals.reverse();
 }
 
-/** Run the intervals with the project's session, printing each run and a progress line; the number that failed. */
-async function runBackfill(project: Project, dag: Dag, intervals: DataInterval[], end: Date, opts: BackfillOptions, json: boolean, io: Io): Promise<number> {
+/**
+ * Run the intervals with the project's session, printing each run and a progress line; sets the exit
+ * code. Ctrl-C/SIGTERM ends the loop first: the run in flight is recorded interrupted, later intervals
+ * get no run.
+ */
+async function runBackfill(project: Project, dag: Dag, intervals: DataInterval[], end: Date, opts: BackfillOptions, json: boolean, io: Io, state: ExitState): Promise<void> {
   const started = performance.now();
   const progress = progressPrinter(io, json);
-  const runs = await withSession(project, opts.services, (l) => io.err(pc.dim(l)), async () =>
-    runIntervals(dag, intervals, await project.env({ clockStart: intervals[0]?.end ?? end }), {
-      runType: 'backfill',
-      maxActiveRuns: opts.maxActiveRuns,
-      onProgress: (done, total, run) => {
-        progress.clear();
-        if (!json) {
-          io.out(runLine(run));
-          for (const l of failureDetails(run)) io.err(l);
-        }
-        progress.show(progressLine(done, total, performance.now() - started));
-      },
-    }),
-  );
+  const stop = trapStopSignals();
+  let runs: DagRunResult[];
+  try {
+    runs = await withSession(project, opts.services, (l) => io.err(pc.dim(l)), async () => {
+      if (stop.signal.aborted) return [];
+      const env = await project.env({ clockStart: intervals[0]?.end ?? end });
+      return runIntervals(dag, intervals, { ...env, signal: stop.signal }, {
+        runType: 'backfill',
+        maxActiveRuns: opts.maxActiveRuns,
+        onProgress: (done, total, run) => {
+          progress.clear();
+          if (!json) {
+            io.out(runLine(run));
+            for (const l of failureDetails(run)) io.err(l);
+          }
+          progress.show(progressLine(done, total, performance.now() - started));
+        },
+      });
+    });
+  } catch (error) {
+    // A signal during start-up makes the start fail; that is the stop asked for, not an error.
+    if (!stop.received) throw error;
+    runs = [];
+  } finally {
+    stop[Symbol.dispose]();
+  }
   progress.done();
+  if (stop.received) {
+    const notStarted = intervals.length - runs.length;
+    io.err(
+      `${pc.red('interrupted')} by ${stop.received}: ${runs.filter((r) => r.state === 'interrupted').length} run(s) recorded interrupted, ` +
+        `${notStarted} interval(s) not started and not recorded; the same \`dagbox dags backfill\` resumes there`,
+    );
+    if (json) io.out(JSON.stringify({ dagId: dag.id, runs: runs.map(runJson), interrupted: stop.received, notStarted }, null, 2));
+    state.exitCode = stop.exitCode;
+    endedBySignal.signal = stop.received;
+    return;
+  }
   const failed = runs.filter((r) => r.state !== 'success');
   if (json) io.out(JSON.stringify({ dagId: dag.id, runs: runs.map(runJson), failed: failed.length }, null, 2));
   else {
     const summary = `${runs.length - failed.length} succeeded, ${failed.length} failed in ${ms(performance.now() - started)}`;
     io.out(failed.length > 0 ? pc.red(summary) : pc.green(summary));
   }
-  return failed.length;
+  if (failed.length > 0) state.exitCode = 1;
 }
 
 /** `file` relative to the project folder when it lies inside it. */
@@ -277,7 +304,8 @@ function alreadyRan(history: DagRunResult[], intervals: DataInterval[], reproces
   for (const [t, run] of latest) {
     if (reprocess === 'completed') continue;
     if (reprocess === 'failed' && run.state !== 'success') continue;
-    if (run.state === 'running') continue;
+    // A run that never finished (its process stopped or died) is resumed, not skipped.
+    if (run.state === 'running' || run.state === 'interrupted') continue;
     skip.add(t);
   }
   return skip;

@@ -21,7 +21,7 @@ export function registerDevCommand(program: Command, io: Io, state: { exitCode: 
     .action(async (opts: { watch?: boolean; dag?: string[]; now?: string; window?: number; verify: boolean; services?: ServicesFlag }, cmd: Command) => {
       const g = globals(cmd);
       const dev = new DevSession(
-        { cwd: g.cwd, dags: g.dags, watch: opts.watch === true, dagIds: opts.dag ?? [], now: opts.now, window: opts.window, verify: opts.verify, services: opts.services },
+        { cwd: g.cwd, dags: g.dags, stateDir: g.stateDir, watch: opts.watch === true, dagIds: opts.dag ?? [], now: opts.now, window: opts.window, verify: opts.verify, services: opts.services },
         io,
       );
       let quit!: () => void;

@@ -21,6 +21,8 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
     .version('0.1.0')
     .option('-C, --cwd <dir>', 'project folder (holds dags/, fixtures/, dagbox.config.ts)', process.cwd())
     .option('--dags <dir>', 'folder of DAG files (default: dags, or `dags` in dagbox.config.ts)')
+    .option('--state-dir <dir>', 'where run history, service records and reports go (default: DAGBOX_STATE_DIR, else `stateDir` in dagbox.config.ts, else .dagbox)')
+    .option('--verbose', 'on an error, also print where in dagbox it happened (the stack trace and its causes)')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .exitOverride();
@@ -59,8 +61,23 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       io.err(`${pc.red('error')}: ${error.message}`);
       return 1;
     }
-    io.err(`${pc.red('error')}: ${(error as Error).stack ?? String(error)}`);
+    // The message says what is wrong and what to do; the stack is dagbox's business, shown on request.
+    const verbose = program.opts<{ verbose?: boolean }>().verbose === true || argv.includes('--verbose');
+    io.err(`${pc.red('error')}: ${verbose ? stackWithCauses(error) : messageOf(error)}`);
     return 1;
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message || error.name : String(error);
+}
+
+/** The stack of an error and of each error in its `cause` chain. */
+function stackWithCauses(error: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = error, depth = 0; e !== undefined && depth < 5; e = (e as { cause?: unknown })?.cause, depth++) {
+    parts.push(depth === 0 ? (e instanceof Error ? (e.stack ?? e.message) : String(e)) : `caused by: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  }
+  return parts.join('\n');
 }
 

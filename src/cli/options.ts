@@ -9,6 +9,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 export interface GlobalOptions {
   cwd: string;
   dags?: string;
+  stateDir?: string;
   json?: boolean;
 }
 

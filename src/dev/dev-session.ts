@@ -19,10 +19,15 @@ import { ModuleGraph } from './graph.ts';
 import type { DagSummary, FileLoad, RunSpec } from './protocol.ts';
 import { createWatcher, noopWatcher, type FileEvent, type Watcher } from './watcher.ts';
 
+/** Quiet time after a save before it is handled: an editor's burst of saves is one change. */
+const SETTLE_MS = 100;
+
 /** Options of `dagbox dev`. */
 export interface DevOptions {
   cwd: string;
   dags?: string;
+  /** `--state-dir` (default: DAGBOX_STATE_DIR, else the config's `stateDir`, else .dagbox). */
+  stateDir?: string;
   watch: boolean;
   /** Only these DAGs (default: all). */
   dagIds: string[];
@@ -64,6 +69,10 @@ export class DevSession {
   private closing: Promise<void> | undefined;
   /** Where failure alerts go in dev (the `slack_webhook` Variable unless the project sets one). */
   private sink: WebhookSink | null = null;
+  /** Files saved within the last {@link SETTLE_MS}: their change is handled once they settle. */
+  private readonly settling = new Map<string, { timer: NodeJS.Timeout; savedAt: number }>();
+  /** Changes queued and not yet handled, by file: a further save of the file joins its change. */
+  private readonly pending = new Map<string, FileEvent>();
 
   constructor(private readonly opts: DevOptions, private readonly io: DevIo) {
     this.now = new Date();
@@ -72,13 +81,14 @@ export class DevSession {
   /** Start services, load fixtures and DAGs, run every DAG once, then watch (if asked). */
   async start(): Promise<void> {
     const t0 = performance.now();
-    this.project = await openProject(this.opts.cwd, { dags: this.opts.dags, load: false });
+    this.project = await openProject(this.opts.cwd, { dags: this.opts.dags, stateDir: this.opts.stateDir, load: false });
     const nowText = this.opts.now ?? this.project.config.now;
     this.now = nowText ? parseDate(nowText, 'UTC') : new Date();
     await this.openSession();
     this.sink = await startWebhookSink({ onMessage: (m) => this.onAlert(m) });
     const files = existsSync(this.project.dagsDir) ? await dagFiles(this.project.dagsDir) : [];
     await Promise.all(files.map((f) => this.graph.update(f)));
+    if (this.project.configFile) await this.graph.update(this.project.configFile);
     const loads = await this.host.load(files);
     for (const load of loads) this.record(load);
     this.io.out(`${pc.bold('dagbox dev')}: ${this.dags().length} DAG(s) from ${this.rel(this.project.dagsDir)}/ ready in ${ms(performance.now() - t0)} · now = ${this.now.toISOString()}`);
@@ -86,7 +96,8 @@ export class DevSession {
     await this.runAll('start');
     if (this.opts.watch) {
       const paths = [this.project.dagsDir, this.project.fixturesDir, this.project.configFile].filter((p): p is string => p !== null && existsSync(p));
-      this.watcher = await createWatcher(paths, (e) => this.onFileEvent(e));
+      // Files read from outside those folders are watched from the start, so no early save is missed.
+      this.watcher = await createWatcher([...paths, ...this.outsideFiles()], (e) => this.onFileEvent(e));
       this.io.out(pc.dim(`watching ${paths.map((p) => this.rel(p) || '.').join(', ')} · keys: r re-run · v verify · n/p clock ±1 interval · b backfill+verify · c clear · q quit`));
     }
   }
@@ -105,14 +116,56 @@ export class DevSession {
     return this.queue;
   }
 
-  /** chokidar event → the right handler; errors stop at this edge and the loop lives on. */
+  /**
+   * chokidar event → the right handler, once per burst: saves of one file that follow each other
+   * within {@link SETTLE_MS} are one change (one restore, one run), and a save while that file's
+   * change waits in the queue joins it. Errors stop at this edge and the loop lives on.
+   */
   onFileEvent(e: FileEvent): void {
     const savedAt = e.kind === 'unlink' ? Date.now() : mtime(e.file);
+    const settling = this.settling.get(e.file);
+    if (settling) clearTimeout(settling.timer);
+    const first = settling?.savedAt ?? savedAt;
+    const timer = setTimeout(() => {
+      this.settling.delete(e.file);
+      this.dispatch(e, first);
+    }, SETTLE_MS);
+    this.settling.set(e.file, { timer, savedAt: first });
+  }
+
+  private dispatch(e: FileEvent, savedAt: number): void {
+    const queued = this.pending.has(e.file);
+    this.pending.set(e.file, e);
+    if (queued) return;
     void this.enqueue(`handling ${this.rel(e.file)}`, async () => {
-      if (e.file === this.project.configFile) return this.handleConfigChange();
-      if (e.file.startsWith(this.project.fixturesDir)) return this.handleFixtureChange(e.file, savedAt);
-      if (e.file.startsWith(this.project.dagsDir)) return this.handleDagFileChange(e, savedAt);
+      const latest = this.pending.get(e.file) ?? e;
+      this.pending.delete(e.file);
+      if (latest.file === this.project.configFile || this.readByConfig(latest.file)) return this.handleConfigChange();
+      if (latest.file.startsWith(this.project.fixturesDir)) return this.handleFixtureChange(latest.file, savedAt);
+      if (latest.file.startsWith(this.project.dagsDir) || this.readByDag(latest.file)) return this.handleDagFileChange(latest, savedAt);
     });
+  }
+
+  /** Whether the config imports `file` (directly or not), so a save of it is a config change. */
+  private readByConfig(file: string): boolean {
+    const config = this.project.configFile;
+    return config !== null && file !== config && this.graph.affected(file).has(config);
+  }
+
+  /** Whether a loaded DAG file imports or reads `file` (a helper or a .sql outside dags/). */
+  private readByDag(file: string): boolean {
+    return [...this.graph.affected(file)].some((f) => f !== file && this.files.has(f));
+  }
+
+  /** Watch the files DAGs and the config read from outside the watched folders. */
+  private watchOutside(): void {
+    const outside = this.outsideFiles();
+    if (outside.length > 0) this.watcher.add(outside);
+  }
+
+  private outsideFiles(): string[] {
+    const inside = [this.project.dagsDir, this.project.fixturesDir].map((d) => `${d}/`);
+    return this.graph.files().filter((f) => f !== this.project.configFile && !inside.some((d) => f.startsWith(d)) && existsSync(f) && !f.includes('/node_modules/'));
   }
 
   /** A save under dags/: reload exactly the DAG files it reaches, then re-run their DAGs. */
@@ -130,6 +183,7 @@ export class DevSession {
       }
     }
     await this.graph.update(e.file);
+    this.watchOutside();
     const affected = [...this.graph.affected(e.file)].filter((f) => this.files.has(f) || (f === e.file && isDagFile));
     if (affected.length === 0) return;
     await this.handleDagUpdate(affected, this.rel(e.file), savedAt);
@@ -174,7 +228,9 @@ export class DevSession {
    */
   private async handleConfigChange(): Promise<void> {
     const previous = this.project;
-    this.project = await openProject(this.opts.cwd, { dags: this.opts.dags, load: false });
+    this.project = await openProject(this.opts.cwd, { dags: this.opts.dags, stateDir: this.opts.stateDir, load: false });
+    if (this.project.configFile) await this.graph.update(this.project.configFile);
+    this.watchOutside();
     const keep = JSON.stringify(previous.config.services ?? {}) === JSON.stringify(this.project.config.services ?? {}) && previous.fixturesDir === this.project.fixturesDir;
     this.io.out(pc.cyan(`dagbox.config.ts changed: restarting the session${keep ? ' (services kept: their settings did not change)' : ' with new services'}`));
     await this.dropSnapshots();
@@ -319,6 +375,8 @@ export class DevSession {
   /** Stop watching, the worker and the services; idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      for (const { timer } of this.settling.values()) clearTimeout(timer);
+      this.settling.clear();
       await this.queue.catch(() => {});
       await this.watcher.close();
       await this.dropSnapshots().catch(() => {});

@@ -9,6 +9,8 @@ export interface FileEvent {
 
 /** A file watcher; the no-op one has the same shape so the dev loop never branches on --watch. */
 export interface Watcher {
+  /** Watch more files (ones a DAG or the config reads from outside the watched folders). */
+  add(paths: string[]): void;
   close(): Promise<void>;
 }
 
@@ -30,10 +32,10 @@ export function createWatcher(paths: string[], onEvent: (e: FileEvent) => void):
     for (const kind of ['add', 'change', 'unlink'] as const) {
       watcher.on(kind, (file: string) => onEvent({ kind, file: resolve(file) }));
     }
-    watcher.once('ready', () => ready({ close: () => watcher.close() }));
+    watcher.once('ready', () => ready({ add: (more) => void watcher.add(more), close: () => watcher.close() }));
     watcher.once('error', reject);
   });
 }
 
 /** The watcher used without --watch. */
-export const noopWatcher: Watcher = { close: async () => {} };
+export const noopWatcher: Watcher = { add: () => {}, close: async () => {} };

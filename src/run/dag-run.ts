@@ -54,8 +54,9 @@ export async function executeRun(plan: RunPlan, interval: DataInterval, env: Run
   };
   shared.emit?.({ type: 'run-start', dagId: run.dagId, runId: run.runId, runType: run.runType, interval, at: startedAt });
   await env.store?.record(run);
-  const queue = new TaskQueue(shared, plan, results, limit, opts.previous ?? null);
-  await queue.run();
+  const queue = new TaskQueue(shared, plan, results, limit, opts.previous ?? null, env.signal);
+  const stopped = await Promise.race([queue.run().then(() => false), whenAborted(env.signal)]);
+  if (stopped) return endInterrupted(shared, run, t0);
   const outcome = runOutcome(plan, results, queue);
   const ended: DagRunResult = {
     ...run,
@@ -67,6 +68,46 @@ export async function executeRun(plan: RunPlan, interval: DataInterval, env: Run
   await recordEnd(shared, ended);
   shared.emit?.({ type: 'run-end', run: ended });
   return ended;
+}
+
+/**
+ * End a run that a stop request cut short: `interrupted`, naming the tasks that were running (they
+ * may still be finishing in the background, but nothing they do is recorded any more).
+ */
+async function endInterrupted(shared: RunShared, run: DagRunResult, t0: number): Promise<DagRunResult> {
+  const tasks = run.tasks.map((t) => ({ ...t, log: [...t.log] }));
+  const inFlight = tasks.filter((t) => t.state === 'running' || t.state === 'queued' || t.state === 'up_for_retry').map((t) => `"${t.taskId}"`);
+  const notStarted = tasks.filter((t) => t.state === 'none' || t.state === 'scheduled').length;
+  const doing = inFlight.length > 0 ? ` while task(s) ${inFlight.join(', ')} ${inFlight.length === 1 ? 'was' : 'were'} running` : '';
+  const rest = notStarted > 0 ? `; ${notStarted} task(s) had not started` : '';
+  const ended: DagRunResult = {
+    ...run,
+    tasks,
+    state: 'interrupted',
+    endedAt: shared.env.clock.now(),
+    durationMs: performance.now() - t0,
+    error: shared.env.masker.mask(`stopped by ${stopReason(shared.env.signal)}${doing}${rest}; run the interval again to complete it (the next \`dagbox dags backfill\` does)`),
+  };
+  await recordEnd(shared, ended);
+  shared.emit?.({ type: 'run-end', run: ended });
+  return ended;
+}
+
+/** Resolves true once `signal` aborts; never, without one. */
+function whenAborted(signal: AbortSignal | undefined): Promise<true> {
+  return new Promise((resolve) => {
+    if (!signal) return;
+    if (signal.aborted) return resolve(true);
+    signal.addEventListener('abort', () => resolve(true), { once: true });
+  });
+}
+
+/** What stopped a run, for its error: the signal's name, or the abort reason's message. */
+function stopReason(signal: AbortSignal | undefined): string {
+  const reason: unknown = signal?.reason;
+  if (typeof reason === 'string') return reason;
+  if (reason instanceof Error && reason.name !== 'AbortError') return reason.message;
+  return 'a stop request';
 }
 
 async function recordEnd(shared: RunShared, run: DagRunResult): Promise<void> {

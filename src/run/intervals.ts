@@ -19,7 +19,8 @@ export interface RunIntervalsOptions {
 
 /**
  * Run several intervals of a DAG, at most `maxActiveRuns` at once, and return their runs in the
- * order of `intervals`. When the DAG has dependsOnPast tasks, each run waits for the run of the
+ * order of `intervals`. After `env.signal` aborts no interval starts: the runs in flight end
+ * `interrupted` and the intervals that did not start are missing from the result. When the DAG has dependsOnPast tasks, each run waits for the run of the
  * interval before it and looks at it; the intervals must then be given oldest first.
  *
  * ```ts
@@ -33,7 +34,8 @@ export async function runIntervals(dag: Dag, intervals: DataInterval[], env: Run
   const pool = new RunPool(plan, intervals, env, opts);
   await Promise.all(Array.from({ length: Math.min(limit, intervals.length) }, () => pool.worker()));
   if (pool.failure) throw pool.failure.error;
-  return pool.results;
+  // After a stop request, intervals that never started have no run: they are left out, not failed.
+  return pool.results.filter(Boolean);
 }
 
 /** Hands intervals to workers in order, and lets dependsOnPast runs wait for the run before them. */
@@ -55,7 +57,7 @@ class RunPool {
   }
 
   async worker(): Promise<void> {
-    while (!this.failure && this.next < this.intervals.length) {
+    while (!this.failure && !this.env.signal?.aborted && this.next < this.intervals.length) {
       const i = this.next++;
       try {
         const run = await this.runOne(i);

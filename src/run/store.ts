@@ -1,5 +1,6 @@
 import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ensureStateDir } from '../config/state-dir.ts';
 import type { DagRunResult, TaskInstanceResult } from './types.ts';
 
 /** A marker in `<dir>/running/`: the run as it started, and the process running it. */
@@ -40,7 +41,7 @@ export class RunStore {
 
   /** Open (creating if needed) the store in `dir`, e.g. `.dagbox`, and mark interrupted runs. */
   static async open(dir: string): Promise<RunStore> {
-    await mkdir(join(dir, 'runs'), { recursive: true });
+    ensureStateDir(dir, 'runs');
     await mkdir(join(dir, 'running'), { recursive: true });
     const store = new RunStore(dir, []);
     store.recovered.push(...(await store.recoverInterrupted()));

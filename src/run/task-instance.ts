@@ -63,6 +63,8 @@ export async function runTaskInstance(shared: RunShared, plan: TaskPlan, result:
     const outcome = await attempt(shared, plan, tryNumber, log);
     result.durationMs += performance.now() - t0;
     result.endedAt = clock.now();
+    // After a stop request the run is already recorded interrupted: no retry, no callback (no alert).
+    if (shared.env.signal?.aborted) return outcome.ok ? 'success' : 'failed';
     if (outcome.ok) {
       if (outcome.value !== undefined) shared.xcom.push(plan.id, RETURN_VALUE, outcome.value);
       const rows = (outcome.value as { rows?: unknown } | null | undefined)?.rows;

@@ -32,6 +32,8 @@ export class TaskQueue {
     private readonly results: TaskInstanceResult[],
     private readonly limit: number,
     private readonly previous: DagRunResult | null,
+    /** A stop request: once aborted, no further task starts. */
+    private readonly signal?: AbortSignal,
   ) {
     this.tasks = plan.tasks;
     this.tallies = plan.tasks.map(() => emptyTally());
@@ -48,6 +50,7 @@ export class TaskQueue {
   }
 
   private pump(): void {
+    if (this.signal?.aborted) return;
     while (this.running < this.limit && this.readyHead < this.ready.length) this.start(this.ready[this.readyHead++]!);
     if (this.running === 0 && this.readyHead === this.ready.length) this.resolveDone?.();
   }

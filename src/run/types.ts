@@ -70,6 +70,12 @@ export interface RunEnvironment {
   onEvent?: (event: RunEvent) => void;
   /** Concurrently running tasks per DAG run. Default: the DAG's `maxActiveTasks`, else 16. */
   maxActiveTasks?: number;
+  /**
+   * A stop request (Ctrl-C, SIGTERM). Once aborted, no run, task or retry starts; a run in flight
+   * ends at once as `interrupted`, naming the tasks that were running, and is recorded so. The
+   * abort reason (a signal name or an Error) is quoted in the run's error.
+   */
+  signal?: AbortSignal;
 }
 
 /** One task instance of a DAG run, after the run. */

@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { containerRuntimeAvailable } from './containers.ts';
+import { ensureStateDir } from '../config/state-dir.ts';
 import { errorMessage } from '../shared/errors.ts';
+import { assertTempSpace } from './disk-space.ts';
 import { generateSessionId } from './mask.ts';
 import { mysqlBackend } from './mysql/index.ts';
 import { Ownership, reapStale } from './ownership.ts';
@@ -20,7 +22,7 @@ export interface StartServicesOptions {
   readonly providers?: Partial<Record<ServiceKind, ProviderName | 'auto'>>;
   /** URIs of servers the user runs; default from DAGBOX_CONN_MYSQL / DAGBOX_CONN_POSTGRES / DAGBOX_CONN_S3. */
   readonly external?: Partial<Record<ServiceKind, string>>;
-  /** Where ownership records live (`<stateDir>/services/`); default `.dagbox`. */
+  /** Where ownership records live (`<stateDir>/services/`); default DAGBOX_STATE_DIR, else `.dagbox`. */
   readonly stateDir?: string;
   /** Where progress lines go; default stderr. Lines never contain passwords. */
   readonly log?: (line: string) => void;
@@ -55,10 +57,13 @@ export class StartServicesError extends Error {
  */
 export async function startServices(opts: StartServicesOptions = {}): Promise<ServiceSet> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`dagbox: ${line}\n`));
-  const stateDir = resolve(opts.stateDir ?? '.dagbox');
+  const stateDir = resolve(opts.stateDir ?? process.env.DAGBOX_STATE_DIR ?? '.dagbox');
+  // Before any temp dir or server exists: a read-only project folder must leave nothing behind.
+  ensureStateDir(stateDir, 'services');
   const session = generateSessionId();
   const { leftovers } = await reapStale(stateDir, log);
   const choices = await chooseProviders(opts);
+  assertTempSpace(SERVICE_KINDS.filter((k) => choices[k].provider === 'local'));
   const ownership = new Ownership(stateDir, session);
   const ctx: ProviderContext = { session, ownership, leftovers, log };
   const started = new Map<ServiceKind, StartedService>();
@@ -160,8 +165,9 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**
  * Installs this set's process hooks; returns the function that removes them (idempotent).
- * A signal stops the services and then, if no one else listens for it, re-raises it so the process
- * ends as it would have; a second signal while stopping kills the servers and exits at once.
+ * A signal stops the services, kills and removes what services still starting own so far, and then,
+ * if no one else listens for it, re-raises it so the process ends as it would have; a second signal
+ * while stopping kills the servers and exits at once.
  * 'beforeExit' stops a set someone forgot to stop; 'exit' (also reached after an uncaught error)
  * SIGKILLs what is left and removes its dirs synchronously.
  */
@@ -175,8 +181,11 @@ function installExitHooks(stopAll: () => Promise<void>, killSync: () => void): (
     }
     signalled = true;
     void stopAll()
-      .catch(() => killSync())
+      .catch(() => {})
       .finally(() => {
+        // Services still starting are not in the set yet: kill their servers and remove their dirs
+        // (and so the ownership record) now, before the signal ends the process.
+        killSync();
         if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
       });
   };

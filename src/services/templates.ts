@@ -71,6 +71,8 @@ async function buildTemplate(spec: TemplateSpec, template: string, ownership: Ow
   const work = makeSessionDir(`${spec.kind}-template`, spec.account);
   ownership.addDir(work);
   const staging = `${join(template, '..')}.tmp-${process.pid}-${randomBytes(3).toString('hex')}`;
+  // Owned like the work dir, so that a start interrupted midway leaves no half-copied template.
+  ownership.addDir(staging);
   try {
     await spec.build(join(work, 'data'), work);
     mkdirSync(staging, { recursive: true, mode: 0o700 });
@@ -83,6 +85,7 @@ async function buildTemplate(spec: TemplateSpec, template: string, ownership: Ow
     }
   } finally {
     await removeDir(staging);
+    ownership.removeDir(staging);
     await removeDir(work);
     ownership.removeDir(work);
   }
@@ -90,7 +93,14 @@ async function buildTemplate(spec: TemplateSpec, template: string, ownership: Ow
 
 /** `cp -a` (keeps modes, which Postgres checks), then gives the copy to `account` if someone else owns it. */
 async function copyTree(from: string, to: string, account: Account | undefined): Promise<void> {
-  await runCommand('cp', ['-a', from, to], { timeoutMs: 60_000 });
+  try {
+    await runCommand('cp', ['-a', from, to], { timeoutMs: 60_000 });
+  } catch (error) {
+    // cp says "No space left on device" once per file; once is enough, with the room needed.
+    if (!/No space left on device/.test(errorMessage(error))) throw error;
+    const mb = await runCommand('du', ['-sm', from], { timeoutMs: 60_000 }).then((out) => `${out.split(/\s/)[0]} MB`, () => 'its size');
+    throw new Error(`No space left on device in ${join(to, '..')} while copying the data directory template ${from} (${mb}); free some space or point TMPDIR at a folder with more room.`);
+  }
   if (account && statSync(to).uid !== account.uid) {
     await runCommand('chown', ['-R', `${account.uid}:${account.gid}`, to], { timeoutMs: 60_000 });
   }

@@ -14,6 +14,11 @@ export interface ReadinessStrategy {
   readonly failure: string;
   /** Resolves once the server answers; rejects with the reason it does not yet. */
   probe(): Promise<void>;
+  /**
+   * Whether a probe error is the server's final answer (wrong password, unknown database): waiting
+   * stops at once instead of retrying until the timeout. Default: nothing is final.
+   */
+  final?(error: unknown): boolean;
 }
 
 /** Thrown when a server did not become ready in time, or ended while dagbox waited for it. */
@@ -36,9 +41,12 @@ export const Wait = {
     return { failure: `${url} not answering HTTP ${status}`, probe: () => httpStatus(url, status) };
   },
 
-  /** The port accepts a client of the given protocol: `probe` connects and runs a trivial query. */
-  forProtocol(host: string, port: number, protocol: string, probe: () => Promise<void>): ReadinessStrategy {
-    return { failure: `Port ${port} on ${host} not accepting ${protocol} connections`, probe };
+  /**
+   * The port accepts a client of the given protocol: `probe` connects and runs a trivial query.
+   * `final` says which of its errors are an answer that retrying cannot change.
+   */
+  forProtocol(host: string, port: number, protocol: string, probe: () => Promise<void>, final?: (error: unknown) => boolean): ReadinessStrategy {
+    return { failure: `Port ${port} on ${host} not accepting ${protocol} connections`, probe, ...(final ? { final } : {}) };
   },
 };
 
@@ -67,6 +75,9 @@ export async function waitUntilReady(strategy: ReadinessStrategy, opts: WaitOpti
       return;
     } catch (error) {
       lastError = error;
+      if (strategy.final?.(error)) {
+        throw new ReadinessError(`${strategy.failure}: the server answered "${errorMessage(error)}", which retrying does not change`, { cause: error });
+      }
     }
     if (Date.now() >= deadline) {
       throw new ReadinessError(

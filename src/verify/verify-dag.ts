@@ -9,6 +9,7 @@ import { middleInterval, replayCheck } from './checks/replay.ts';
 import { VerifyContext, type VerifySession } from './context.ts';
 import type { KeptState } from './keeper.ts';
 import { intervalLabel, plural, windowLabel } from './labels.ts';
+import { maskResult } from './mask-result.ts';
 import { ruleHooks, type RuleFindings } from './rules.ts';
 import { dagRunner, type DagRunner } from './runner.ts';
 import { TableSettings } from './settings.ts';
@@ -70,6 +71,13 @@ const ALL_CHECKS: CheckId[] = ['runs', 'idempotency', 'backfill-order', 'replay'
  * ```
  */
 export async function verifyDag(session: VerifySession, dag: Dag, env: RunEnvironment, options: VerifyDagOptions): Promise<DagVerification> {
+  // Diffs show table values, which may hold secrets a task wrote: every output reads the masked copy.
+  const log = options.log;
+  const masked = log ? { ...options, log: (line: string) => log(env.masker.mask(line)) } : options;
+  return maskResult(await verifyUnmasked(session, dag, env, masked), env.masker);
+}
+
+async function verifyUnmasked(session: VerifySession, dag: Dag, env: RunEnvironment, options: VerifyDagOptions): Promise<DagVerification> {
   const started = performance.now();
   const intervals = [...options.intervals].sort((a, b) => a.start.getTime() - b.start.getTime());
   const wanted = wantedChecks(options);

@@ -126,6 +126,67 @@ describe('dagbox dev --watch (spawned on a temp project)', { timeout: 600_000 },
     expect(await dev.exit('SIGTERM')).toBe(0);
   });
 
+  // Issue 15: a .sql file a DAG reads through new URL(..., import.meta.url), or a helper the config
+  // imports, is no import of a DAG file, and a save of it re-ran nothing.
+  it('re-runs a DAG when a file it reads by URL changes, and restarts when a helper of the config changes', async () => {
+    using p = tempProject({
+      'dags/a.ts': `import { readFileSync } from 'node:fs';
+import { Dag } from 'DAGBOX';
+const dag = new Dag({ id: 'a', schedule: '@daily', startDate: '2021-02-01' });
+dag.task('q', (ctx) => ctx.log.info('sql: ' + readFileSync(new URL('../sql/report.sql', import.meta.url), 'utf8').trim()));
+export default dag;
+`,
+      'sql/report.sql': 'SELECT 1\n',
+      'dagbox.config.ts': "import { defineConfig } from 'DAGBOX';\nimport { now } from './config/when.ts';\nexport default defineConfig({ now });\n",
+      'config/when.ts': "export const now = '2021-02-05';\n",
+    });
+    dev = new DevProcess(p.dir, ['--services', 'none']);
+    await dev.waitFor(/watching/);
+    expect(dev.output).toContain('a: 3 interval(s) 2021-02-02 … 2021-02-04');
+
+    let mark = dev.mark();
+    p.write('sql/report.sql', 'SELECT 2\n');
+    await dev.waitFor(/saved → result in \d+/, mark);
+    expect(dev.output.slice(mark)).toMatch(/sql\/report\.sql → a reloaded in \d+ms \(no task changed\)/);
+    expect((await runFiles(p.dir)).some((r) => r.includes('sql: SELECT 2'))).toBe(true);
+
+    mark = dev.mark();
+    p.write('config/when.ts', "export const now = '2021-02-07';\n");
+    await dev.waitFor(/a: 3 interval\(s\) 2021-02-04 … 2021-02-06/, mark);
+    expect(dev.output.slice(mark)).toContain('dagbox.config.ts changed: restarting the session');
+  });
+
+  it('coalesces a burst of saves of one file into one more run', async () => {
+    // The task holds its run while a `hold` file exists, so the burst lands while a run is under way:
+    // however many saves, one change is queued behind it.
+    const dag = (n: number) => `import { existsSync } from 'node:fs';
+import { Dag } from 'DAGBOX';
+const dag = new Dag({ id: 'a', schedule: '@daily', startDate: '2021-02-01' });
+dag.task('t', async () => {
+  while (existsSync(new URL('../hold', import.meta.url))) await new Promise((r) => setTimeout(r, 10));
+  return ${n};
+});
+export default dag;
+`;
+    using p = tempProject({ 'dags/a.ts': dag(0) });
+    dev = new DevProcess(p.dir, ['--now', '2021-02-05', '--window', '1', '--services', 'none', '--no-verify']);
+    await dev.waitFor(/watching/);
+    p.write('hold', '');
+    const mark = dev.mark();
+    p.write('dags/a.ts', dag(1));
+    await dev.waitFor(/→ a reloaded/, mark);
+    for (let i = 2; i <= 6; i++) {
+      p.write('dags/a.ts', dag(i));
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    rmSync(join(p.dir, 'hold'));
+    await dev.waitFor(/saved → result in \d+[\s\S]*saved → result in \d+/, mark);
+    // Anything still to come would be queued by now: the queue is drained in order, and a key press shows where it ends.
+    const reloads = dev.output.slice(mark).match(/→ a reloaded/g) ?? [];
+    expect(reloads).toHaveLength(2);
+    expect((await runFiles(p.dir)).some((r) => r.includes('"taskId": "t"'))).toBe(true);
+  });
+
   it('runs against real services, reloads fixtures on change, and leaves no process or temp dir on quit', async () => {
     using p = tempProject({
       'fixtures/postgres/01_schema.sql': 'CREATE SCHEMA raw_data;\nCREATE TABLE raw_data.source (id int primary key, v text);\n',

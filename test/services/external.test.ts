@@ -147,6 +147,24 @@ describe('external provider: credentials and leftovers', () => {
     }
   });
 
+  // Regression (issue 15): a wrong password was retried for the whole 10 s timeout. The timeout here
+  // is a guard ten minutes long: an answer that is not taken as final makes the test time out.
+  it('takes an authentication or unknown-database answer as final, without waiting out the timeout', async () => {
+    const ctx = testContext();
+    const guard = { timeoutMs: 600_000 };
+    try {
+      const pgUnknown = await rejection(BACKENDS.postgres.startExternal(ctx, POSTGRES_URI.replace(/\/[^/]*$/, '/no_such_db_dgbx'), guard));
+      expect(pgUnknown.message).toMatch(/^postgres: could not connect on the external server .*: Port \d+ on [\d.]+ not accepting Postgres connections: the server answered "database \\?"no_such_db_dgbx\\?" does not exist", which retrying does not change/);
+      const myDenied = await rejection(BACKENDS.mysql.startExternal(ctx, 'mysql://root:Wr0ngPassw0rd@127.0.0.1:3306/test', guard));
+      expect(myDenied.message).toMatch(/the server answered "Access denied for user 'root'@'[^']+' \(using password: YES\)", which retrying does not change/);
+      expect(myDenied.message).not.toContain('Wr0ngPassw0rd');
+      const myUnknown = await rejection(BACKENDS.mysql.startExternal(ctx, MYSQL_URI.replace(/\/[^/]*$/, '/no_such_db_dgbx'), guard));
+      expect(myUnknown.message).toMatch(/the server answered "Unknown database 'no_such_db_dgbx'", which retrying does not change/);
+    } finally {
+      ctx.cleanup();
+    }
+  });
+
   it('drops the databases a killed session left behind when the same server is used again', async () => {
     const dead = testContext();
     const next = testContext();

@@ -49,3 +49,16 @@ export async function withMysqlConnection<T>(
 export function mysqlProbe(e: ServiceEndpoint, database: string | null = e.database): () => Promise<void> {
   return () => withMysqlConnection(e, database, async (c) => void (await c.query('SELECT 1')));
 }
+
+/**
+ * MySQL/MariaDB errors that are final for a connection: access denied to a database (1044) or for
+ * a user (1045, 1698), unknown database (1049), host not allowed (1130), authentication protocol
+ * refused (1251), password expired (1820, 1862).
+ */
+const FINAL_MYSQL_ERRNOS = new Set([1044, 1045, 1049, 1130, 1251, 1698, 1820, 1862]);
+
+/** Whether a MySQL error is the server's final answer to a connection attempt. */
+export function isFinalMysqlError(error: unknown): boolean {
+  const errno = (error as { errno?: unknown } | null)?.errno;
+  return typeof errno === 'number' && FINAL_MYSQL_ERRNOS.has(errno);
+}

@@ -6,7 +6,7 @@ import type { ProviderContext, StartedService } from '../types.ts';
 import { Wait, waitUntilReady } from '../wait.ts';
 import { mysqlAdapter } from './adapter.ts';
 import { quoteMysqlIdent } from '../../sql/identifiers.ts';
-import { mysqlProbe, withMysqlConnection } from './client.ts';
+import { isFinalMysqlError, mysqlProbe, withMysqlConnection } from './client.ts';
 
 /**
  * Uses a MySQL or MariaDB server the user runs (`mysql://user:pass@host:3306/db`, e.g. from
@@ -30,7 +30,7 @@ export async function startExternalMysql(ctx: ProviderContext, uri: string, opts
   };
   const secrets = [c.password];
   try {
-    await waitUntilReady(Wait.forProtocol(admin.host, admin.port, 'MySQL', mysqlProbe(admin, null)), { timeoutMs: opts.timeoutMs ?? 10_000 });
+    await waitUntilReady(Wait.forProtocol(admin.host, admin.port, 'MySQL', mysqlProbe(admin, admin.database || null), isFinalMysqlError), { timeoutMs: opts.timeoutMs ?? 10_000 });
   } catch (error) {
     throw externalError('mysql', uri, 'connect', error, secrets);
   }

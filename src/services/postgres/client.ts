@@ -40,3 +40,12 @@ export async function withPostgresClient<T>(e: ServiceEndpoint, database: string
 export function postgresProbe(e: ServiceEndpoint, database = e.database): () => Promise<void> {
   return () => withPostgresClient(e, database, async (c) => void (await c.query('SELECT 1')));
 }
+
+/**
+ * Whether a Postgres error is final for a connection: an authorization failure (SQLSTATE class 28,
+ * e.g. 28P01 wrong password), an unknown database (3D000) or a missing CONNECT privilege (42501).
+ */
+export function isFinalPostgresError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('28') || code === '3D000' || code === '42501');
+}

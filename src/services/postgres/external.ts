@@ -6,7 +6,7 @@ import type { ProviderContext, StartedService } from '../types.ts';
 import { Wait, waitUntilReady } from '../wait.ts';
 import { postgresAdapter } from './adapter.ts';
 import { quotePgIdent } from '../../sql/identifiers.ts';
-import { postgresProbe, withPostgresClient } from './client.ts';
+import { isFinalPostgresError, postgresProbe, withPostgresClient } from './client.ts';
 
 /**
  * Uses a Postgres server the user runs (`postgres://user:pass@host:5432/db`, e.g. from
@@ -30,7 +30,7 @@ export async function startExternalPostgres(ctx: ProviderContext, uri: string, o
   };
   const secrets = [c.password];
   try {
-    await waitUntilReady(Wait.forProtocol(admin.host, admin.port, 'Postgres', postgresProbe(admin)), { timeoutMs: opts.timeoutMs ?? 10_000 });
+    await waitUntilReady(Wait.forProtocol(admin.host, admin.port, 'Postgres', postgresProbe(admin), isFinalPostgresError), { timeoutMs: opts.timeoutMs ?? 10_000 });
   } catch (error) {
     throw externalError('postgres', uri, 'connect', error, secrets);
   }
