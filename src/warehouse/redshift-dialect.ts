@@ -26,7 +26,7 @@ import type { ClientBase } from 'pg';
  */
 
 /** Bumped when {@link DIALECT_SQL} changes, so that an older install is replaced. */
-export const DIALECT_VERSION = 3;
+export const DIALECT_VERSION = 5;
 
 /** The warehouse session's search_path: Redshift's default, with dagbox's functions before pg_catalog's. */
 export const WAREHOUSE_SEARCH_PATH = '"$user", public, dagbox, pg_catalog';
@@ -100,6 +100,8 @@ SELECT CASE dagbox.datepart_checked(part, 'DATEADD')
 END $f$;
 CREATE OR REPLACE FUNCTION dagbox.dateadd(part text, n bigint, ts timestamptz) RETURNS timestamptz LANGUAGE sql STABLE PARALLEL SAFE AS
 $f$ SELECT dagbox.dateadd(part, n, ts::timestamp)::timestamptz $f$;
+CREATE OR REPLACE FUNCTION dagbox.dateadd(part text, n bigint, d date) RETURNS timestamp LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+$f$ SELECT dagbox.dateadd(part, n, d::timestamp) $f$;
 CREATE OR REPLACE FUNCTION dagbox.dateadd(part text, n bigint, t time) RETURNS time LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
 $f$ SELECT dagbox.dateadd(part, n, '2000-01-01'::date + t)::time $f$;
 
@@ -123,6 +125,8 @@ SELECT CASE dagbox.datepart_checked(part, 'DATEDIFF')
   WHEN 'microseconds' THEN (extract(epoch FROM b - a) * 1000000)::bigint
 END $f$;
 CREATE OR REPLACE FUNCTION dagbox.datediff(part text, a timestamptz, b timestamptz) RETURNS bigint LANGUAGE sql STABLE PARALLEL SAFE AS
+$f$ SELECT dagbox.datediff(part, a::timestamp, b::timestamp) $f$;
+CREATE OR REPLACE FUNCTION dagbox.datediff(part text, a date, b date) RETURNS bigint LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
 $f$ SELECT dagbox.datediff(part, a::timestamp, b::timestamp) $f$;
 CREATE OR REPLACE FUNCTION dagbox.datediff(part text, a time, b time) RETURNS bigint LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
 $f$ SELECT dagbox.datediff(part, '2000-01-01'::date + a, '2000-01-01'::date + b) $f$;
@@ -222,6 +226,13 @@ DROP AGGREGATE IF EXISTS dagbox.avg(bigint);
 CREATE AGGREGATE dagbox.avg(smallint) (SFUNC = int2_avg_accum, STYPE = bigint[], FINALFUNC = dagbox.int_avg_final, INITCOND = '{0,0}', COMBINEFUNC = int4_avg_combine, PARALLEL = SAFE);
 CREATE AGGREGATE dagbox.avg(integer) (SFUNC = int4_avg_accum, STYPE = bigint[], FINALFUNC = dagbox.int_avg_final, INITCOND = '{0,0}', COMBINEFUNC = int4_avg_combine, PARALLEL = SAFE);
 CREATE AGGREGATE dagbox.avg(bigint) (SFUNC = dagbox.int8_avg_step, STYPE = numeric[], FINALFUNC = dagbox.int8_avg_final, INITCOND = '{0,0}');
+-- AVG of a DECIMAL keeps the argument's scale on Redshift (AVG of DEC(5,2) is DEC(38,2)).
+CREATE OR REPLACE FUNCTION dagbox.numeric_avg_step(state numeric[], v numeric) RETURNS numeric[] LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS
+$f$ SELECT ARRAY[state[1] + 1, state[2] + v, greatest(state[3], scale(v))] $f$;
+CREATE OR REPLACE FUNCTION dagbox.numeric_avg_final(state numeric[]) RETURNS numeric LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+$f$ SELECT CASE WHEN state[1] = 0 THEN NULL ELSE round(state[2] / state[1], state[3]::int) END $f$;
+DROP AGGREGATE IF EXISTS dagbox.avg(numeric);
+CREATE AGGREGATE dagbox.avg(numeric) (SFUNC = dagbox.numeric_avg_step, STYPE = numeric[], FINALFUNC = dagbox.numeric_avg_final, INITCOND = '{0,0,0}');
 CREATE OR REPLACE FUNCTION dagbox.median_final(state double precision[]) RETURNS double precision LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
 $f$ SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY v) FROM unnest(state) AS v $f$;
 DROP AGGREGATE IF EXISTS dagbox.median(double precision);

@@ -160,14 +160,13 @@ export function refuseUnlessRedshift(tokens: readonly Token[]): void {
     }
     if (w === 'OVER' && punct(i + 1, '(') && punct(i - 1, ')')) refuseUnframedWindow(sig, i, fail);
     if ((creatingTable || altering) && depth >= 1 && (punct(i - 1, '(') || punct(i - 1, ',')) && sig[i + 1]) {
-      if (w === 'CHECK' || (w === 'CONSTRAINT' && word(i + 2) === 'CHECK')) fail('Redshift has no CHECK constraints: check the rows in the pipeline (a dagbox data check)');
       if (w === 'EXCLUDE') fail('Redshift has no EXCLUDE constraints');
       if (!['PRIMARY', 'UNIQUE', 'FOREIGN', 'CONSTRAINT', 'LIKE'].includes(w)) refuseType(word(i + 1), punct(i + 2, '[') || punct(i + 5, '['), fail);
     }
     if (creatingTable && depth === 0 && (w === 'INHERITS' || (w === 'PARTITION' && word(i + 1) === 'BY'))) fail(`Redshift has no table ${w === 'INHERITS' ? 'inheritance (INHERITS)' : 'partitioning (PARTITION BY)'}: use one table with a SORTKEY on the partition column`);
     if (creatingTable && depth === 0 && w === 'ON' && word(i + 1) === 'COMMIT') fail('Redshift has no ON COMMIT clause: a temporary table lives until the session ends; DROP it when done');
     if (altering && w === 'ADD' && sig.slice(i + 1).some((x, j) => x.kind === 'punct' && x.text === ',' && word(i + 2 + j) === 'ADD')) fail('Redshift adds one column per ALTER TABLE ... ADD COLUMN statement: write one statement per column');
-    if (altering && w === 'CHECK' && word(i - 1) !== 'NO') fail('Redshift has no CHECK constraints: check the rows in the pipeline (a dagbox data check)');
+    if ((creatingTable || altering) && w === 'CHECK' && punct(i + 1, '(')) fail('Redshift has no CHECK constraints: check the rows in the pipeline (a dagbox data check)');
     if (altering && (w === 'ADD' || w === 'COLUMN') && (word(i + 1) === 'IF' || word(i + 2) === 'IF') && lead === 'ALTER') {
       const at = word(i + 1) === 'IF' ? i + 1 : i + 2;
       if (word(at + 1) === 'NOT' && word(at + 2) === 'EXISTS') fail('Redshift has no ALTER TABLE ... ADD COLUMN IF NOT EXISTS: check information_schema.columns first, or use CREATE TABLE IF NOT EXISTS with the column');

@@ -441,7 +441,9 @@ class Translation {
         order = ` ${this.scope(groupOpen + 1, end).trim()}`;
       }
     }
-    const value = distinct ? `(${first})::text` : `(${first})::text`;
+    const value = `(${first})::text`;
+    // With DISTINCT, Postgres wants the ORDER BY expression to be the aggregated one, as written.
+    if (distinct) order = order.replace(new RegExp(`^( ORDER BY\\s+)${escapeRegExp(first)}(?=\\s|$)`, 'i'), `$1${value}`);
     return { text: `string_agg(${distinct}${value}, ${delimiter}${order})`, end };
   }
 
@@ -709,6 +711,10 @@ function hasTempKeyword(tokens: readonly Token[], tableIndex: number): boolean {
 
 function isPunctToken(token: Token | undefined, text: string): boolean {
   return token?.kind === 'punct' && token.text === text;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function truncateIdentifier(name: string): string {

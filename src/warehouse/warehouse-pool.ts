@@ -63,7 +63,7 @@ export function createWarehouse(options: WarehouseOptions): Pool {
       const client = await pool.connect();
       try {
         await prepareOnce(client);
-        const result = await runPlan(client, plan, call.config, access);
+        const result = await runPlan(client, plan, call.config, access).catch(rethrowAsRedshift);
         client.release();
         return result;
       } catch (error) {
@@ -238,8 +238,8 @@ export function wrapClient<C extends ClientBase>(client: C, access: { s3: S3Clie
     } catch (error) {
       return settle(Promise.reject(error as Error), call.callback);
     }
-    if (plan.kind === 'as-is') return (client.query as (...a: QueryArgs) => unknown)(...args);
-    return settle(runPlan(client, plan, call.config, access), call.callback);
+    if (plan.kind === 'as-is' && call.callback) return (client.query as (...a: QueryArgs) => unknown)(...args);
+    return settle(runPlan(client, plan, call.config, access).catch(rethrowAsRedshift), call.callback);
   };
   return new Proxy(client, {
     get(target, property) {
@@ -259,6 +259,19 @@ const RAW_CLIENT = Symbol('dagbox.rawClient');
  */
 export function rawClient<C extends ClientBase>(client: C): C {
   return ((client as unknown as Record<symbol, unknown>)[RAW_CLIENT] as C | undefined) ?? client;
+}
+
+/**
+ * Postgres errors said as Redshift says them, where dagbox's emulation shows through: a value
+ * longer than a VARCHAR's bytes breaks the CHECK the translation added.
+ */
+function rethrowAsRedshift(error: unknown): never {
+  const e = error as { code?: string; constraint?: string; message?: string; column?: string };
+  const bytes = e.code === '23514' && typeof e.constraint === 'string' ? /^(.*)_max_(\d+)_bytes$/.exec(e.constraint) : null;
+  if (bytes && error instanceof Error) {
+    error.message = `value too long for type character varying(${bytes[2]}): column ${bytes[1]} holds at most ${bytes[2]} bytes (Redshift counts VARCHAR and CHAR lengths in bytes; UTF-8 letters outside ASCII take 2 to 4)`;
+  }
+  throw error;
 }
 
 /** Run a plan on a client that speaks Redshift. */
