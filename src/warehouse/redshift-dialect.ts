@@ -26,7 +26,7 @@ import type { ClientBase } from 'pg';
  */
 
 /** Bumped when {@link DIALECT_SQL} changes, so that an older install is replaced. */
-export const DIALECT_VERSION = 5;
+export const DIALECT_VERSION = 6;
 
 /** The warehouse session's search_path: Redshift's default, with dagbox's functions before pg_catalog's. */
 export const WAREHOUSE_SEARCH_PATH = '"$user", public, dagbox, pg_catalog';
@@ -226,11 +226,12 @@ DROP AGGREGATE IF EXISTS dagbox.avg(bigint);
 CREATE AGGREGATE dagbox.avg(smallint) (SFUNC = int2_avg_accum, STYPE = bigint[], FINALFUNC = dagbox.int_avg_final, INITCOND = '{0,0}', COMBINEFUNC = int4_avg_combine, PARALLEL = SAFE);
 CREATE AGGREGATE dagbox.avg(integer) (SFUNC = int4_avg_accum, STYPE = bigint[], FINALFUNC = dagbox.int_avg_final, INITCOND = '{0,0}', COMBINEFUNC = int4_avg_combine, PARALLEL = SAFE);
 CREATE AGGREGATE dagbox.avg(bigint) (SFUNC = dagbox.int8_avg_step, STYPE = numeric[], FINALFUNC = dagbox.int8_avg_final, INITCOND = '{0,0}');
--- AVG of a DECIMAL keeps the argument's scale on Redshift (AVG of DEC(5,2) is DEC(38,2)).
+-- AVG of a DECIMAL keeps the argument's scale on Redshift (AVG of DEC(5,2) is DEC(38,2)). Values of
+-- scale 0 (x::numeric) keep Postgres's fraction: how Redshift rounds DEC(38,0) is not emulated.
 CREATE OR REPLACE FUNCTION dagbox.numeric_avg_step(state numeric[], v numeric) RETURNS numeric[] LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS
 $f$ SELECT ARRAY[state[1] + 1, state[2] + v, greatest(state[3], scale(v))] $f$;
 CREATE OR REPLACE FUNCTION dagbox.numeric_avg_final(state numeric[]) RETURNS numeric LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
-$f$ SELECT CASE WHEN state[1] = 0 THEN NULL ELSE round(state[2] / state[1], state[3]::int) END $f$;
+$f$ SELECT CASE WHEN state[1] = 0 THEN NULL WHEN state[3] = 0 THEN state[2] / state[1] ELSE round(state[2] / state[1], state[3]::int) END $f$;
 DROP AGGREGATE IF EXISTS dagbox.avg(numeric);
 CREATE AGGREGATE dagbox.avg(numeric) (SFUNC = dagbox.numeric_avg_step, STYPE = numeric[], FINALFUNC = dagbox.numeric_avg_final, INITCOND = '{0,0,0}');
 CREATE OR REPLACE FUNCTION dagbox.median_final(state double precision[]) RETURNS double precision LANGUAGE sql IMMUTABLE PARALLEL SAFE AS

@@ -141,7 +141,7 @@ export interface TryWarehouse {
   close(): Promise<void>;
 }
 
-const OPEN_TRY = Symbol('dagbox.openTryWarehouse');
+const OPEN_TRY = Symbol.for('dagbox.openTryWarehouse');
 
 /**
  * One warehouse connection for one task try, as Airflow gives each try its own: `#temp` tables
@@ -250,7 +250,8 @@ export function wrapClient<C extends ClientBase>(client: C, access: { s3: S3Clie
   });
 }
 
-const RAW_CLIENT = Symbol('dagbox.rawClient');
+// Symbol.for: DAG files may load their own copy of dagbox's modules (the dev loop reloads them).
+const RAW_CLIENT = Symbol.for('dagbox.rawClient');
 
 /**
  * The Postgres client under a warehouse client, whose queries are not translated: for dagbox's own
