@@ -1,5 +1,6 @@
 import type { ClientBase } from 'pg';
 import { quotePgIdent } from '../sql/identifiers.ts';
+import { rawClient } from '../warehouse/warehouse-pool.ts';
 
 /** How a load treats the rows already in the table (Airflow's S3ToRedshiftOperator `method`). */
 export type LoadMethod = 'REPLACE' | 'APPEND' | 'UPSERT';
@@ -55,7 +56,8 @@ export function pgQualified(t: PgTable): string {
  *   faster. So REPLACE truncates, inside the load's transaction, when nobody else holds the table
  *   (`LOCK ... NOWAIT`: a session reading it keeps its old rows, as on Redshift) and it has no
  *   DELETE trigger; otherwise, or when Postgres refuses (a foreign key points at the table), it
- *   DELETEs. The rows at commit are the same either way; the log says which was used.
+ *   DELETEs. The rows at commit are the same either way; the log says which was used. On a real
+ *   Redshift (its version() says so) it always DELETEs.
  * - APPEND: the COPY.
  * - UPSERT, Redshift's staging pattern: a temporary table `LIKE table INCLUDING DEFAULTS`,
  *   the COPY into it, checks (no NULL key; each key once, or ROW_NUMBER over the keys ordered by
@@ -123,17 +125,24 @@ async function loadInTransaction(client: ClientBase, load: PostgresLoad, table: 
  * everyone else (see {@link loadPostgresTable}); returns how, for the log.
  */
 async function emptyTable(client: ClientBase, table: string): Promise<string> {
-  const triggers = await client.query(`SELECT 1 FROM pg_trigger WHERE tgrelid = $1::regclass AND NOT tgisinternal AND (tgtype & 8) <> 0 LIMIT 1`, [table]);
-  let why = 'the table has a DELETE trigger';
-  if (triggers.rowCount === 0) {
-    await client.query('SAVEPOINT dgbx_truncate');
+  // Sent untranslated: on the stand-in a TRUNCATE in the load's transaction is rolled back with
+  // it, which is what DELETE does on Redshift (where TRUNCATE would commit at once).
+  const raw = rawClient(client);
+  const probe = await raw.query<{ redshift: boolean; delete_trigger: boolean }>(
+    `SELECT version() LIKE '%Redshift%' AS redshift,
+            EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = $1::regclass AND NOT tgisinternal AND (tgtype & 8) <> 0) AS delete_trigger`,
+    [table],
+  );
+  let why = probe.rows[0]!.redshift ? "the warehouse is a real Redshift, whose TRUNCATE commits at once" : 'the table has a DELETE trigger';
+  if (!probe.rows[0]!.redshift && !probe.rows[0]!.delete_trigger) {
+    await raw.query('SAVEPOINT dgbx_truncate');
     try {
-      await client.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE NOWAIT`);
-      await client.query(`TRUNCATE ${table}`);
-      await client.query('RELEASE SAVEPOINT dgbx_truncate');
+      await raw.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE NOWAIT`);
+      await raw.query(`TRUNCATE ${table}`);
+      await raw.query('RELEASE SAVEPOINT dgbx_truncate');
       return 'TRUNCATE';
     } catch (error) {
-      await client.query('ROLLBACK TO SAVEPOINT dgbx_truncate');
+      await raw.query('ROLLBACK TO SAVEPOINT dgbx_truncate');
       const e = error as { code?: string; message: string };
       why = e.code === '55P03' ? 'another session is using the table' : e.message;
     }
@@ -167,7 +176,8 @@ async function checkKeys(client: ClientBase, stage: string, table: string, keys:
 
 /** The table's primary key columns, in key order; an error when it has none. */
 async function primaryKey(client: ClientBase, table: string): Promise<string[]> {
-  const result = await client.query<{ name: string }>(
+  // A catalog query of dagbox's own, in Postgres (int2[] is no Redshift type).
+  const result = await rawClient(client).query<{ name: string }>(
     `SELECT a.attname AS name FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
      WHERE i.indrelid = $1::regclass AND i.indisprimary ORDER BY array_position(i.indkey::int2[], a.attnum)`,
     [table],

@@ -2,7 +2,8 @@ import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TaskCallback, TaskContext, TaskState } from '../dag/types.ts';
 import { errorMessage } from '../shared/errors.ts';
-import { renderParts, type TemplateScope } from '../template/index.ts';
+import { renderParts, type TemplateScope, render } from '../template/index.ts';
+import { openTryWarehouse, type TryWarehouse } from '../warehouse/warehouse-pool.ts';
 import type { TaskPlan } from './plan.ts';
 import { renderOperatorArgs } from './render-fields.ts';
 import type { RunShared } from './run-shared.ts';
@@ -92,14 +93,33 @@ export async function runTaskInstance(shared: RunShared, plan: TaskPlan, result:
 async function attempt(shared: RunShared, plan: TaskPlan, tryNumber: number, log: TaskLogBuffer): Promise<TryOutcome> {
   const controller = plan.timeoutMs === null ? null : new AbortController();
   const ctx = buildContext(shared, plan, tryNumber, controller?.signal ?? shared.idleSignal, log);
+  let endTry = async () => {};
   try {
     addHooks(shared, ctx);
+    endTry = scopeWarehouseToTry(ctx);
     const body = invokeBody(shared, plan, ctx);
     const value = controller ? await withTimeout(body, plan, controller) : await body;
     return { ctx, ok: true, value };
   } catch (error) {
     return { ctx, ok: false, error };
+  } finally {
+    await endTry();
   }
+}
+
+/**
+ * Give the try its own warehouse connection, as Airflow gives each task try its own: temporary
+ * tables die with the try. Returns what ends it; callbacks after the try use the session's pool.
+ */
+function scopeWarehouseToTry(ctx: TaskContext): () => Promise<void> {
+  const base = ctx.warehouse;
+  if (base === NO_SERVICES.warehouse) return async () => {};
+  let scope: TryWarehouse | undefined;
+  ctx.warehouse = () => (scope ??= openTryWarehouse(base())).pool;
+  return async () => {
+    ctx.warehouse = base;
+    await scope?.close();
+  };
 }
 
 /** The task's context for one try: Airflow's template context in camelCase, plus hooks. */

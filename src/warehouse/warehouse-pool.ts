@@ -1,7 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import type { ClientBase, Pool, PoolClient, QueryConfig, QueryResult } from 'pg';
-import { planRedshift, runEmulated } from './redshift-session.ts';
+import type { S3Access } from './copy-from-s3.ts';
+import { planRedshift, prepareOnce, runEmulated, trackTransactionStatus, type RedshiftPlan } from './redshift-session.ts';
 
 /** Options of {@link createWarehouse}. */
 export interface WarehouseOptions {
@@ -51,17 +52,18 @@ type Callback = (error: Error | null, result?: unknown) => void;
  */
 export function createWarehouse(options: WarehouseOptions): Pool {
   const access = { s3: options.s3, sessionBucket: options.sessionBucket };
+  const own = ownPool(options);
   const poolQuery = (args: QueryArgs): unknown => {
-    const pool = options.pool();
+    const pool = own();
     const call = readQueryArgs(args);
+    // Query streams (pg-copy-streams) pass through; they are Postgres's own COPY ... STDIN/STDOUT.
     if (!call) return (pool.query as (...a: QueryArgs) => unknown)(...args);
-    const plan = planRedshift(call.config.text, call.config.values ?? []);
-    if (plan.kind === 'as-is') return (pool.query as (...a: QueryArgs) => unknown)(...args);
     const run = async () => {
-      if (plan.kind === 'rewritten') return pool.query({ ...call.config, text: plan.text });
+      const plan = planRedshift(call.config.text, call.config.values ?? []);
       const client = await pool.connect();
       try {
-        const result = await runEmulated(client, plan.statements, call.config, access);
+        await prepareOnce(client);
+        const result = await runPlan(client, plan, call.config, access).catch(rethrowAsRedshift);
         client.release();
         return result;
       } catch (error) {
@@ -73,7 +75,17 @@ export function createWarehouse(options: WarehouseOptions): Pool {
     return settle(run(), call.callback);
   };
   const connect = (callback?: (error: Error | undefined, client?: PoolClient, done?: (release?: unknown) => void) => void): unknown => {
-    const connected = options.pool().connect().then((client) => wrapClient(client, access));
+    const connected = own()
+      .connect()
+      .then(async (client) => {
+        try {
+          await prepareOnce(client);
+        } catch (error) {
+          client.release(error as Error);
+          throw error;
+        }
+        return wrapClient(client, access);
+      });
     if (!callback) return connected;
     connected.then(
       (client) => callback(undefined, client, (release?: unknown) => client.release(release as Error | boolean | undefined)),
@@ -81,31 +93,193 @@ export function createWarehouse(options: WarehouseOptions): Pool {
     );
     return undefined;
   };
+  const openTry = (): TryWarehouse => tryWarehouse(options, access);
   return new Proxy(Object.create(pg.Pool.prototype) as Pool, {
     get(_target, property) {
       if (property === 'query') return (...args: QueryArgs) => poolQuery(args);
       if (property === 'connect') return connect;
-      return forward(options.pool(), property);
+      if (property === OPEN_TRY) return openTry;
+      if (property === 'end') return () => own.end();
+      return forward(own(), property);
     },
   });
 }
 
-/** A pool client whose `query` speaks Redshift, like {@link createWarehouse}'s pool. */
+/**
+ * The warehouse's own pool, made from the session pool's settings: its connections speak Redshift
+ * (search_path with dagbox's functions), which the session's plain pool (`ctx.postgres()`) must
+ * not. It follows the session pool: when a restore replaces that pool, this one is replaced too.
+ */
+function ownPool(options: WarehouseOptions): { (): pg.Pool; end(): Promise<void> } {
+  let base: Pool | undefined;
+  let pool: pg.Pool | undefined;
+  const get = (): pg.Pool => {
+    const current = options.pool();
+    if (current !== base || !pool) {
+      pool?.end().catch(() => {});
+      base = current;
+      pool = new pg.Pool({ ...connectionConfig(current), idleTimeoutMillis: 1000, allowExitOnIdle: true });
+      // An idle client errors when the server closes it (a restore drops the database); queries still fail loudly.
+      pool.on('error', () => {});
+    }
+    return pool;
+  };
+  get.end = async () => {
+    const ending = pool;
+    pool = undefined;
+    base = undefined;
+    await ending?.end();
+  };
+  return get;
+}
+
+/** The warehouse of one task try: see {@link openTryWarehouse}. */
+export interface TryWarehouse {
+  /** A pg Pool whose every query and client is the try's one connection. */
+  readonly pool: Pool;
+  /** Close the try's connection (if one was opened): its temporary tables and settings go with it. */
+  close(): Promise<void>;
+}
+
+const OPEN_TRY = Symbol.for('dagbox.openTryWarehouse');
+
+/**
+ * One warehouse connection for one task try, as Airflow gives each try its own: `#temp` tables
+ * and session settings live as long as the try and die with it, so a retry or the next task starts
+ * clean. `warehouse` must come from {@link createWarehouse}; anything else is returned as it is
+ * (with nothing to close).
+ *
+ * The connection opens on first use. `connect()` hands out that same connection (its `release()`
+ * does nothing; the try's end closes it), so statements of one try run in order on one session.
+ */
+export function openTryWarehouse(warehouse: Pool): TryWarehouse {
+  const open = (warehouse as unknown as Record<symbol, unknown>)[OPEN_TRY];
+  if (typeof open !== 'function') return { pool: warehouse, close: async () => {} };
+  return (open as () => TryWarehouse)();
+}
+
+function tryWarehouse(options: WarehouseOptions, access: { s3: S3Client; sessionBucket: string }): TryWarehouse {
+  let opening: Promise<pg.Client> | undefined;
+  let closed = false;
+  const client = (): Promise<pg.Client> => {
+    if (closed) return Promise.reject(new Error("this task try's warehouse connection is closed (the try ended); use ctx.warehouse() inside the task"));
+    opening ??= (async () => {
+      const c = new pg.Client(connectionConfig(options.pool()));
+      c.on('error', () => {});
+      await c.connect();
+      try {
+        await prepareOnce(c);
+      } catch (error) {
+        await c.end().catch(() => {});
+        throw error;
+      }
+      return c;
+    })();
+    return opening;
+  };
+  const shared = async (): Promise<PoolClient> => {
+    const wrapped = wrapClient(await client(), access) as unknown as PoolClient;
+    return new Proxy(wrapped, {
+      get(target, property) {
+        if (property === 'release') return () => {};
+        return forward(target, property);
+      },
+    });
+  };
+  const query = (args: QueryArgs): unknown => {
+    const call = readQueryArgs(args);
+    if (!call) throw new Error("ctx.warehouse().query() takes SQL text here; for a query stream (pg-copy-streams), take a client with ctx.warehouse().connect() and run it on that");
+    return settle(
+      shared().then((c) => c.query(call.config) as unknown as Promise<QueryResult>),
+      call.callback,
+    );
+  };
+  const connect = (callback?: (error: Error | undefined, client?: PoolClient, done?: () => void) => void): unknown => {
+    if (!callback) return shared();
+    shared().then(
+      (c) => callback(undefined, c, () => {}),
+      (error: Error) => callback(error),
+    );
+    return undefined;
+  };
+  const pool = new Proxy(Object.create(pg.Pool.prototype) as Pool, {
+    get(_target, property) {
+      if (property === 'query') return (...args: QueryArgs) => query(args);
+      if (property === 'connect') return connect;
+      if (property === 'end') return async () => {};
+      if (property === 'on' || property === 'once' || property === 'removeListener' || property === 'off') return () => pool;
+      return forward(options.pool(), property);
+    },
+  });
+  return {
+    pool,
+    async close() {
+      closed = true;
+      const c = await opening?.catch(() => undefined);
+      await c?.end().catch(() => {});
+    },
+  };
+}
+
+/** The pool's connection settings, password included (pg-pool keeps it as a hidden property). */
+function connectionConfig(pool: Pool): pg.PoolConfig {
+  return { ...pool.options, password: pool.options.password };
+}
+
+/** A pool client whose `query` speaks Redshift, like {@link createWarehouse}'s pool. The client must be prepared (see prepareOnce). */
 export function wrapClient<C extends ClientBase>(client: C, access: { s3: S3Client; sessionBucket: string }): C {
+  trackTransactionStatus(client);
   const query = (args: QueryArgs): unknown => {
     const call = readQueryArgs(args);
     if (!call) return (client.query as (...a: QueryArgs) => unknown)(...args);
-    const plan = planRedshift(call.config.text, call.config.values ?? []);
-    if (plan.kind === 'as-is') return (client.query as (...a: QueryArgs) => unknown)(...args);
-    const run = async () => (plan.kind === 'rewritten' ? client.query({ ...call.config, text: plan.text }) : runEmulated(client, plan.statements, call.config, access));
-    return settle(run(), call.callback);
+    let plan: RedshiftPlan;
+    try {
+      plan = planRedshift(call.config.text, call.config.values ?? []);
+    } catch (error) {
+      return settle(Promise.reject(error as Error), call.callback);
+    }
+    if (plan.kind === 'as-is' && call.callback) return (client.query as (...a: QueryArgs) => unknown)(...args);
+    return settle(runPlan(client, plan, call.config, access).catch(rethrowAsRedshift), call.callback);
   };
   return new Proxy(client, {
     get(target, property) {
       if (property === 'query') return (...args: QueryArgs) => query(args);
+      if (property === RAW_CLIENT) return target;
       return forward(target, property);
     },
   });
+}
+
+// Symbol.for: DAG files may load their own copy of dagbox's modules (the dev loop reloads them).
+const RAW_CLIENT = Symbol.for('dagbox.rawClient');
+
+/**
+ * The Postgres client under a warehouse client, whose queries are not translated: for dagbox's own
+ * statements that must keep Postgres's meaning (REPLACE's transactional TRUNCATE on the stand-in).
+ * Any other client is returned as it is.
+ */
+export function rawClient<C extends ClientBase>(client: C): C {
+  return ((client as unknown as Record<symbol, unknown>)[RAW_CLIENT] as C | undefined) ?? client;
+}
+
+/**
+ * Postgres errors said as Redshift says them, where dagbox's emulation shows through: a value
+ * longer than a VARCHAR's bytes breaks the CHECK the translation added.
+ */
+function rethrowAsRedshift(error: unknown): never {
+  const e = error as { code?: string; constraint?: string; message?: string; column?: string };
+  const bytes = e.code === '23514' && typeof e.constraint === 'string' ? /^(.*)_max_(\d+)_bytes$/.exec(e.constraint) : null;
+  if (bytes && error instanceof Error) {
+    error.message = `value too long for type character varying(${bytes[2]}): column ${bytes[1]} holds at most ${bytes[2]} bytes (Redshift counts VARCHAR and CHAR lengths in bytes; UTF-8 letters outside ASCII take 2 to 4)`;
+  }
+  throw error;
+}
+
+/** Run a plan on a client that speaks Redshift. */
+function runPlan(client: ClientBase, plan: RedshiftPlan, config: QueryConfig, access: S3Access): Promise<QueryResult | QueryResult[]> {
+  if (plan.kind === 'as-is') return client.query(config);
+  if (plan.kind === 'rewritten') return client.query({ ...config, text: plan.text });
+  return runEmulated(client, plan.statements, config, access);
 }
 
 function forward(target: object, property: string | symbol): unknown {
