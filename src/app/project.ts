@@ -66,7 +66,7 @@ export async function openProject(cwd: string, opts: { dags?: string; load?: boo
     variables: config.variables ?? {},
     connections,
     async startSession(flag, log, { fixtures = true } = {}) {
-      session = await startSession({ flag, modes: config.services, fixturesDir, stateDir, log }).catch(asUserError);
+      session = await startSession({ flag, modes: config.services, images: config.images, fixturesDir, stateDir, log }).catch(asUserError);
       try {
         for (const c of session.connections) connections.add(c);
         if (fixtures) await loadAndReport(session, log);

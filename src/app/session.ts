@@ -21,6 +21,8 @@ export interface SessionOptions {
   modes?: Partial<Record<ServiceKind, ServiceMode>>;
   /** `--services`, applied to all three. */
   flag?: ServicesFlag;
+  /** `images` from the config file: which images containers run (DAGBOX_IMAGES overrides). */
+  images?: string;
   /** Folder of fixtures (`fixtures/mysql`, `fixtures/postgres`, `fixtures/s3`). */
   fixturesDir: string;
   stateDir: string;
@@ -65,6 +67,7 @@ export async function startSession(opts: SessionOptions): Promise<Session> {
     providers: { mysql: mode('mysql'), postgres: mode('postgres'), s3: mode('s3') },
     stateDir: opts.stateDir,
     log: opts.log,
+    images: opts.images,
   });
   try {
     return await connectSession(services, opts);

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
 import { registerDagCommands } from './dags.ts';
 import { registerDevCommand } from './dev.ts';
+import { registerImagesCommand } from './images-command.ts';
 import { registerTaskCommands } from './tasks.ts';
 import { registerTestCommand } from './test-command.ts';
 import { UserError } from '../app/project.ts';
@@ -33,6 +34,7 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
   registerTaskCommands(tasks, io, state);
   registerTestCommand(program, io, state);
   registerDevCommand(program, io, state);
+  registerImagesCommand(program, io, state);
   for (const group of [dags, tasks]) group.exitOverride();
   return program;
 }

@@ -28,6 +28,12 @@ export interface DagboxConfig {
   variables?: Record<string, unknown>;
   /** Connections by id, as Airflow URIs or objects; `DAGBOX_CONN_<ID>` overrides. */
   connections?: Record<string, string | Connection>;
+  /**
+   * Which images the containers provider runs: `official` (pinned in docker/images.json, the default) or
+   * `local` (built on this machine from Debian 12 packages with `npx dagbox images build`, for machines
+   * that cannot pull). DAGBOX_IMAGES overrides it.
+   */
+  images?: 'official' | 'local';
   /** How each service is provided; `--services` overrides. */
   services?: Partial<Record<'mysql' | 'postgres' | 's3', ServiceMode>>;
   /** Simulated "now" for dev and test, e.g. `'2021-02-10'`. Default: the real time. */

@@ -1,8 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { ServiceKind } from './types.ts';
 import { errorMessage } from '../shared/errors.ts';
+import { isLocalEngine } from './container-run.ts';
+import { imagesFor, officialImages } from './images.ts';
+import type { ImageSet } from './images.ts';
 
 /** How long detecting a container runtime may take before dagbox decides there is none. */
 const DETECT_TIMEOUT_MS = 5_000;
@@ -56,14 +59,14 @@ function runtimeHints(): string[] {
   return hints;
 }
 
-/** The pinned container images, read from docker/images.json (the same tags as docker/compose.yaml). */
+/** The pinned official container images, read from docker/images.json (the same tags as docker/compose.yaml). */
 export function containerImages(): Record<ServiceKind, string> {
-  const file = new URL('../../docker/images.json', import.meta.url);
-  const images = JSON.parse(readFileSync(file, 'utf8')) as Partial<Record<ServiceKind, string>>;
-  for (const kind of ['mysql', 'postgres', 's3'] as const) {
-    if (!images[kind]) throw new Error(`docker/images.json has no image for "${kind}"; expected e.g. {"${kind}": "<image>:<tag>"}.`);
-  }
-  return images as Record<ServiceKind, string>;
+  return officialImages();
+}
+
+/** The image a service's container runs in the session's image set. */
+export function containerImage(kind: ServiceKind, set: ImageSet = 'official'): string {
+  return imagesFor(set)[kind];
 }
 
 /** A port binding as Docker's HostConfig spells it. */
@@ -77,7 +80,7 @@ type PortBindings = Record<string, Array<{ HostIp?: string; HostPort?: string }>
 export async function bindToLoopback(hostConfig: { PortBindings?: PortBindings }): Promise<void> {
   const { getContainerRuntimeClient } = await import('testcontainers');
   const client = await getContainerRuntimeClient();
-  if (!['localhost', '127.0.0.1', '::1'].includes(client.info.containerRuntime.host)) return;
+  if (!isLocalEngine(client.info.containerRuntime.host)) return;
   for (const bindings of Object.values(hostConfig.PortBindings ?? {})) {
     for (const binding of bindings ?? []) binding.HostIp = '127.0.0.1';
   }

@@ -2,6 +2,8 @@ import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import type { ServiceKind } from './types.ts';
 import { errorMessage } from '../shared/errors.ts';
+import { removeContainer, removeContainersSync } from './container-reaper.ts';
+import type { EngineAddress } from './container-reaper.ts';
 import { isProcessAlive, processCommandLine, processStartTime, removeDir, removeDirSync } from './processes.ts';
 
 /** A server process a session started. `marker` is a path in its command line (its temp dir). */
@@ -21,6 +23,13 @@ export interface OwnedExternal {
   readonly name: string;
 }
 
+/** A container a session started, and the engine to remove it through. */
+export interface OwnedContainer {
+  readonly id: string;
+  readonly name: string;
+  readonly engine: EngineAddress;
+}
+
 /** What `<stateDir>/services/<pid>-<session>.json` holds. */
 export interface OwnershipRecord {
   readonly version: 1;
@@ -30,6 +39,8 @@ export interface OwnershipRecord {
   readonly processes: OwnedProcess[];
   readonly dirs: string[];
   readonly externals: OwnedExternal[];
+  /** Absent in records written before dagbox reaped containers itself. */
+  readonly containers?: OwnedContainer[];
 }
 
 /**
@@ -51,6 +62,7 @@ export class Ownership {
       processes: [],
       dirs: [],
       externals: [],
+      containers: [],
     };
   }
 
@@ -79,6 +91,16 @@ export class Ownership {
     this.save();
   }
 
+  addContainer(container: OwnedContainer): void {
+    this.containers.push(container);
+    this.save();
+  }
+
+  removeContainer(id: string): void {
+    remove(this.containers, (c) => c.id === id);
+    this.save();
+  }
+
   addExternal(external: OwnedExternal): void {
     this.record.externals.push(external);
     this.save();
@@ -91,19 +113,25 @@ export class Ownership {
 
   /**
    * Last-resort cleanup for the process 'exit' handler, where nothing asynchronous runs: SIGKILL the
-   * servers, remove the dirs. External databases cannot be dropped synchronously; they stay in the
+   * servers, remove the containers (through a child process) and the dirs. External databases cannot be dropped synchronously; they stay in the
    * record, and the next session that uses the same server drops them.
    */
   killAllSync(): void {
     for (const p of this.record.processes) killIfOurs(p);
+    removeContainersSync(this.containers);
     for (const dir of this.record.dirs) removeDirSync(dir);
     this.record.processes.length = 0;
     this.record.dirs.length = 0;
+    this.containers.length = 0;
     this.save();
   }
 
+  private get containers(): OwnedContainer[] {
+    return this.record.containers as OwnedContainer[];
+  }
+
   private save(): void {
-    const empty = !this.record.processes.length && !this.record.dirs.length && !this.record.externals.length;
+    const empty = isEmpty(this.record);
     if (empty) {
       rmSync(this.file, { force: true });
       return;
@@ -138,6 +166,7 @@ export interface ReapReport {
   readonly sessions: string[];
   readonly killed: OwnedProcess[];
   readonly removedDirs: string[];
+  readonly removedContainers: string[];
   readonly leftovers: Leftovers;
 }
 
@@ -151,24 +180,27 @@ export async function reapStale(stateDir: string, log: (line: string) => void = 
   const sessions: string[] = [];
   const killed: OwnedProcess[] = [];
   const removedDirs: string[] = [];
+  const removedContainers: string[] = [];
   const leftovers: Array<{ file: string; external: OwnedExternal }> = [];
   for (const file of recordFiles(stateDir)) {
     const record = readRecord(file, log);
     if (!record || ownerAlive(record)) continue;
     const gone = await killStaleProcesses(record.processes);
+    const { removed, kept } = await removeStaleContainers(record.containers ?? [], log);
     for (const dir of record.dirs) await removeDir(dir);
-    rewriteRecord(file, (r) => ({ ...r, processes: [], dirs: [] }));
+    rewriteRecord(file, (r) => ({ ...r, processes: [], dirs: [], containers: kept }));
+    removedContainers.push(...removed.map((c) => c.name));
     leftovers.push(...record.externals.map((external) => ({ file, external })));
     sessions.push(record.session);
     killed.push(...gone);
     removedDirs.push(...record.dirs);
     log(
       `cleaned up after session ${record.session} (pid ${record.owner.pid}), which ended without stopping its services: ` +
-        `killed ${gone.length} process(es), removed ${record.dirs.length} dir(s)` +
+        `killed ${gone.length} process(es), removed ${removed.length} container(s) and ${record.dirs.length} dir(s)` +
         (record.externals.length ? `; ${record.externals.length} external database(s)/bucket(s) will be dropped when that server is used again` : ''),
     );
   }
-  return { sessions, killed, removedDirs, leftovers: new Leftovers(leftovers) };
+  return { sessions, killed, removedDirs, removedContainers, leftovers: new Leftovers(leftovers) };
 }
 
 /** `<stateDir>/services`. */
@@ -240,13 +272,35 @@ function rewriteRecord(file: string, change: (r: OwnershipRecord) => OwnershipRe
     return;
   }
   const next = change(record);
-  if (!next.processes.length && !next.dirs.length && !next.externals.length) {
+  if (isEmpty(next)) {
     rmSync(file, { force: true });
     return;
   }
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
   renameSync(tmp, file);
+}
+
+/**
+ * Removes a dead session's containers through the engine each was started on; those the engine cannot
+ * remove now (it does not answer) stay recorded for a later start.
+ */
+async function removeStaleContainers(containers: readonly OwnedContainer[], log: (line: string) => void): Promise<{ removed: OwnedContainer[]; kept: OwnedContainer[] }> {
+  const removed: OwnedContainer[] = [];
+  const kept: OwnedContainer[] = [];
+  for (const c of containers) {
+    try {
+      if ((await removeContainer(c.engine, c.id, 10_000)) === 'removed') removed.push(c);
+    } catch (error) {
+      kept.push(c);
+      log(`could not remove container ${c.name} now (${errorMessage(error)}); a later dagbox start tries again.`);
+    }
+  }
+  return { removed, kept };
+}
+
+function isEmpty(r: OwnershipRecord): boolean {
+  return !r.processes.length && !r.dirs.length && !r.externals.length && !(r.containers ?? []).length;
 }
 
 function sameExternal(a: OwnedExternal, b: OwnedExternal): boolean {

@@ -1,8 +1,10 @@
 import { resolve } from 'node:path';
+import { prepareContainers } from './container-session.ts';
 import { containerRuntimeAvailable } from './containers.ts';
 import { ensureStateDir } from '../config/state-dir.ts';
 import { errorMessage } from '../shared/errors.ts';
 import { assertTempSpace } from './disk-space.ts';
+import { resolveImageSet } from './images.ts';
 import { generateSessionId } from './mask.ts';
 import { mysqlBackend } from './mysql/index.ts';
 import { Ownership, reapStale } from './ownership.ts';
@@ -28,6 +30,11 @@ export interface StartServicesOptions {
   readonly log?: (line: string) => void;
   /** Readiness timeout per service; default 30 s for local processes, 120 s for containers, 10 s for external servers. */
   readonly timeoutMs?: number;
+  /**
+   * Which images containers run: `official` (docker/images.json, the default) or `local` (built here from
+   * Debian packages with `npx dagbox images build`). DAGBOX_IMAGES overrides it.
+   */
+  readonly images?: string;
 }
 
 /** Thrown when a service failed to start; the others were stopped. `failures` holds each cause. */
@@ -61,11 +68,16 @@ export async function startServices(opts: StartServicesOptions = {}): Promise<Se
   // Before any temp dir or server exists: a read-only project folder must leave nothing behind.
   ensureStateDir(stateDir, 'services');
   const session = generateSessionId();
+  const imageSet = resolveImageSet(opts.images);
   const { leftovers } = await reapStale(stateDir, log);
-  const choices = await chooseProviders(opts);
+  const { choices, runtime } = await chooseProvidersWithRuntime(opts);
   assertTempSpace(SERVICE_KINDS.filter((k) => choices[k].provider === 'local'));
+  if (usesContainers(choices)) await prepareContainers(log);
+  else if (!runtime.ok && Object.values(choices).some((c) => (opts.providers?.[c.kind] ?? 'auto') === 'auto')) {
+    log(`containers: not used, ${runtime.reason}; using the next provider that works`);
+  }
   const ownership = new Ownership(stateDir, session);
-  const ctx: ProviderContext = { session, ownership, leftovers, log };
+  const ctx: ProviderContext = { session, ownership, leftovers, log, imageSet };
   const started = new Map<ServiceKind, StartedService>();
   let stopping: Promise<void> | undefined;
   const stopAll = () => (stopping ??= stopStarted(started, () => removeHooks()));
@@ -106,6 +118,14 @@ export async function startServices(opts: StartServicesOptions = {}): Promise<Se
  * once with one error naming the ways out, instead of after the other services started.
  */
 export async function chooseProviders(opts: Pick<StartServicesOptions, 'providers' | 'external'>): Promise<Record<ServiceKind, ProviderChoice>> {
+  return (await chooseProvidersWithRuntime(opts)).choices;
+}
+
+type RuntimeFact = ProviderFacts['runtime'];
+
+async function chooseProvidersWithRuntime(
+  opts: Pick<StartServicesOptions, 'providers' | 'external'>,
+): Promise<{ choices: Record<ServiceKind, ProviderChoice>; runtime: RuntimeFact }> {
   const requested = (kind: ServiceKind) => opts.providers?.[kind] ?? 'auto';
   const needsRuntime = SERVICE_KINDS.some((k) => ['auto', 'containers'].includes(requested(k)));
   const runtime = needsRuntime ? await containerRuntimeAvailable() : { ok: false as const, reason: 'containers were not asked for' };
@@ -125,7 +145,12 @@ export async function chooseProviders(opts: Pick<StartServicesOptions, 'provider
     else problems.push(result.problem);
   });
   if (problems.length > 0) throw new NoProviderError(problems);
-  return choices as Record<ServiceKind, ProviderChoice>;
+  return { choices: choices as Record<ServiceKind, ProviderChoice>, runtime };
+}
+
+/** Whether any service will (or, on a fallback, may) run in a container. */
+function usesContainers(choices: Record<ServiceKind, ProviderChoice>): boolean {
+  return Object.values(choices).some((c) => c.provider === 'containers' || c.fallbacks.includes('containers'));
 }
 
 /**

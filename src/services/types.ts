@@ -1,6 +1,7 @@
 import type { Connection } from '../config/connection.ts';
 import type { Ownership } from './ownership.ts';
 import type { Leftovers } from './ownership.ts';
+import type { ImageSet } from './images.ts';
 
 /** The three services every dagbox session runs against. */
 export type ServiceKind = 'mysql' | 'postgres' | 's3';
@@ -62,6 +63,8 @@ export interface ProviderContext {
   /** Databases and buckets left on external servers by sessions that died; external providers drop them. */
   readonly leftovers?: Leftovers;
   readonly log: (line: string) => void;
+  /** Which images containers run (`official` unless DAGBOX_IMAGES or the config say `local`). */
+  readonly imageSet?: ImageSet;
 }
 
 /** Options of a local-process provider. */

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { bindToLoopback, containerHost, containerImages } from '../containers.ts';
+import { runContainer } from '../container-run.ts';
+import { bindToLoopback, containerHost, containerImage } from '../containers.ts';
 import { createStartedService } from '../handle.ts';
 import { generatePassword } from '../mask.ts';
 import type { ProviderContext, StartedService } from '../types.ts';
@@ -8,18 +9,19 @@ import { mysqlAdapter } from './adapter.ts';
 const DATABASE = 'dagbox';
 
 /**
- * Starts MySQL in a container (testcontainers' MySqlContainer, image pinned in docker/images.json) with
- * its data on tmpfs, binary log off, the port published on 127.0.0.1 only. The handle logs in as root
- * with a generated password, so that, as with the local provider, the session may create schemas.
- * If dagbox is killed, testcontainers' reaper (Ryuk) removes the container.
+ * Starts MySQL in a container (testcontainers' MySqlContainer; the official image pinned in
+ * docker/images.json, or the local MariaDB 10.11 one built from docker/mysql) with its data on tmpfs,
+ * binary log off, the port published on 127.0.0.1 only. The handle logs in as root with a generated
+ * password, so that, as with the local provider, the session may create schemas. If dagbox is killed,
+ * the next dagbox start removes the container (and Ryuk, where its image is present).
  *
  * ```ts
  * await using my = await startMysqlContainer(ctx);
  * ```
  */
 export async function startMysqlContainer(ctx: ProviderContext, opts: { timeoutMs?: number } = {}): Promise<StartedService> {
-  const started = performance.now();
-  const image = containerImages().mysql;
+  const begun = performance.now();
+  const image = containerImage('mysql', ctx.imageSet);
   const { MySqlContainer } = await import('@testcontainers/mysql');
   class LoopbackMySqlContainer extends MySqlContainer {
     protected override async beforeContainerCreated(): Promise<void> {
@@ -27,7 +29,7 @@ export async function startMysqlContainer(ctx: ProviderContext, opts: { timeoutM
     }
   }
   const rootPassword = generatePassword();
-  const container = await new LoopbackMySqlContainer(image)
+  const container = new LoopbackMySqlContainer(image)
     .withDatabase(DATABASE)
     .withUsername('dagbox')
     .withUserPassword(generatePassword())
@@ -40,21 +42,20 @@ export async function startMysqlContainer(ctx: ProviderContext, opts: { timeoutM
       '--character-set-server=utf8mb4',
       '--default-time-zone=+00:00',
     ])
-    .withLabels({ 'dev.dagbox.session': ctx.session })
-    .withStartupTimeout(opts.timeoutMs ?? 120_000)
-    .start();
+    .withStartupTimeout(opts.timeoutMs ?? 120_000);
+  const { started: running, stop } = await runContainer(ctx, 'mysql', image, container);
   return createStartedService(
     mysqlAdapter,
     {
-      host: containerHost(container.getHost()),
-      port: container.getPort(),
+      host: containerHost(running.getHost()),
+      port: running.getPort(),
       username: 'root',
       password: rootPassword,
       database: DATABASE,
       provider: 'containers',
       description: `container ${image}`,
-      startupMs: performance.now() - started,
+      startupMs: performance.now() - begun,
     },
-    async () => void (await container.stop({ remove: true, removeVolumes: true })),
+    stop,
   );
 }

@@ -1,16 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
-import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import S3rver from 's3rver';
-import s3rverAccounts from 's3rver/lib/models/account.js';
 import { createStartedService, Teardown } from '../handle.ts';
 import { LOOPBACK, PortInUseError, withPortRetry } from '../ports.ts';
 import { makeSessionDir, removeDir } from '../processes.ts';
 import type { Availability, LocalStartOptions, ProviderContext, StartedService } from '../types.ts';
 import { s3Adapter } from './adapter.ts';
-import { completeMultipartByAppending, withAbortMultipartUpload } from './multipart.ts';
-import { verifySignatureV4 } from './signature.ts';
+import { createS3Handler } from './s3-server.ts';
 import type { S3Credentials } from './signature.ts';
 
 /** The session bucket of a local or container S3. */
@@ -43,13 +40,8 @@ export async function startLocalS3(ctx: ProviderContext, opts: LocalStartOptions
       ctx.ownership.removeDir(dir);
     });
     const credentials = generateCredentials();
-    s3rverAccounts.DUMMY_ACCOUNT.createKeyPair(credentials.accessKeyId, credentials.secretAccessKey);
-    teardown.add(() => s3rverAccounts.DUMMY_ACCOUNT.revokeAccessKey(credentials.accessKeyId));
-    const app = new S3rver({ directory: dir, silent: true, vhostBuckets: false, configureBuckets: [{ name: BUCKET, configs: [] }] });
-    teardown.add(() => app.logger.close());
-    completeMultipartByAppending(app.store);
-    await app.configureBuckets();
-    const handler = requireSignature(withAbortMultipartUpload(app.callback(), app.store), credentials);
+    const { handler, close } = await createS3Handler({ directory: dir, credentials, buckets: [BUCKET] });
+    teardown.add(close);
     const server = await withPortRetry(opts.port, (port) => listen(handler, port), { what: 's3', log: ctx.log });
     teardown.add(() => closeServer(server));
     const port = (server.address() as { port: number }).port;
@@ -75,19 +67,6 @@ function generateCredentials(): S3Credentials {
   return {
     accessKeyId: `DAGBOX${randomBytes(7).toString('hex').toUpperCase()}`,
     secretAccessKey: randomBytes(30).toString('base64url'),
-  };
-}
-
-function requireSignature(handler: RequestListener, credentials: S3Credentials): RequestListener {
-  return (req: IncomingMessage, res: ServerResponse) => {
-    const check = verifySignatureV4(req, credentials);
-    if (check.ok) {
-      handler(req, res);
-      return;
-    }
-    res.writeHead(403, { 'Content-Type': 'application/xml' });
-    res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${check.code}</Code><Message>${check.message}</Message></Error>`);
-    req.resume();
   };
 }
 
