@@ -6,7 +6,7 @@ import { createRunShared } from './run-shared.ts';
 import type { RunShared } from './run-shared.ts';
 import { RunScheduler } from './scheduler.ts';
 import { pendingResult } from './task-instance.ts';
-import type { DagRunResult, RunEnvironment, RunType, TaskInstanceResult } from './types.ts';
+import type { DagRunResult, RunEnvironment, RunType } from './types.ts';
 
 /** Options of {@link runDagRun}. */
 export interface DagRunOptions {
@@ -38,7 +38,7 @@ export async function runDagRun(dag: Dag, interval: DataInterval, env: RunEnviro
 export async function executeRun(plan: RunPlan, interval: DataInterval, env: RunEnvironment, opts: DagRunOptions = {}): Promise<DagRunResult> {
   const limit = maxActiveTasks(plan.dag, env.maxActiveTasks);
   const shared = createRunShared(plan, interval, env, opts.runType ?? 'manual', opts.runId);
-  const results = plan.tasks.map((t) => pendingResult(t.id));
+  const results = plan.tasks.map((t) => pendingResult(t.id, t.mapped ? -1 : undefined));
   const startedAt = env.clock.now();
   const t0 = performance.now();
   const run: DagRunResult = {
@@ -56,9 +56,10 @@ export async function executeRun(plan: RunPlan, interval: DataInterval, env: Run
   await env.store?.record(run);
   const scheduler = new RunScheduler(shared, plan, results, limit, opts.previous ?? null);
   await scheduler.run();
-  const outcome = runOutcome(plan, results, scheduler);
+  const outcome = runOutcome(plan, scheduler);
   const ended: DagRunResult = {
     ...run,
+    tasks: scheduler.allResults(),
     state: outcome.state,
     endedAt: env.clock.now(),
     durationMs: performance.now() - t0,
@@ -87,15 +88,15 @@ async function recordEnd(shared: RunShared, run: DagRunResult): Promise<void> {
  * Airflow's DagRun.update_state: failed when some task could never run (a deadlock) or a leaf
  * task is failed or upstream_failed; else success.
  */
-function runOutcome(plan: RunPlan, results: TaskInstanceResult[], scheduler: RunScheduler): { state: DagRunState; error?: string } {
+function runOutcome(plan: RunPlan, scheduler: RunScheduler): { state: DagRunState; error?: string } {
   const stuck = scheduler.stuckTasks();
   if (stuck.length > 0) {
     const list = stuck.map((s) => `"${s.id}" (${s.reason})`).join('; ');
     return { state: 'failed', error: `no task could run any more, but ${stuck.length} task(s) never ran: ${list}` };
   }
-  const failedLeaves = plan.tasks.filter((t) => t.downstream.length === 0 && isFailedState(results[t.index]!.state));
+  const failedLeaves = plan.tasks.filter((t) => t.downstream.length === 0 && scheduler.instancesOf(t.index).some((r) => isFailedState(r.state)));
   if (failedLeaves.length === 0) return { state: 'success' };
-  const failed = results.filter((r) => r.state === 'failed');
+  const failed = scheduler.allResults().filter((r) => r.state === 'failed');
   const detail = failed.map((r) => `task "${r.taskId}" failed: ${firstLine(r.error ?? 'no error message')}`).join('; ');
   return { state: 'failed', error: detail || `leaf task(s) ${failedLeaves.map((t) => `"${t.id}"`).join(', ')} did not succeed` };
 }
