@@ -8,8 +8,9 @@
  * export default dag;
  * ```
  */
-export { Dag, Task, TaskGroup, chain, isDag } from './dag/dag.ts';
-export type { Node, NodeLike } from './dag/dag.ts';
+export { Dag, Task, TaskGroup, XComArg, chain, isDag } from './dag/dag.ts';
+export type { ExpandInputs, Inputs, Node, NodeLike, ShortCircuitOptions, TaskControl } from './dag/dag.ts';
+export { SkipError, FailError, SensorTimeoutError, AirflowSkipException, AirflowFailException, AirflowSensorTimeout } from './dag/errors.ts';
 export type * from './dag/types.ts';
 export { loadDags, loadDagFile, formatLoadError } from './dag/loader.ts';
 export type { DagBag, LoadedDag, DagLoadError } from './dag/loader.ts';

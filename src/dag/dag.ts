@@ -166,7 +166,7 @@ export class Task<I extends object = any, R = any> extends Dependable {
    * dag.task('total', (ctx, { sizes }: { sizes: number[] }) => sizes.reduce((a, b) => a + b, 0)).with({ sizes: load.output });
    * ```
    */
-  expand(inputs: ExpandInputs<I>): this {
+  expand(inputs: ExpandInputs<I>): Task<I, R[]> {
     const where = lazyCallerLocation();
     if (this.mapped) this.dag.buildErrors.push({ message: `task "${this.id}" of DAG "${this.dag.id}" is expanded twice; give every mapped input in one .expand()`, location: where() });
     if (this.control) this.dag.buildErrors.push({ message: `task "${this.id}" of DAG "${this.dag.id}": a ${this.control.type} task cannot be mapped in dagbox`, location: where() });
@@ -181,7 +181,8 @@ export class Task<I extends object = any, R = any> extends Dependable {
       this.mapped[key] = value;
       if (isXComArg(value)) this.dag.addEdges([value.task], [this as Task]);
     }
-    return this;
+    // Pulled downstream, a mapped task's output is the list of its instances' values.
+    return this as unknown as Task<I, R[]>;
   }
 
   private bindInputs(inputs: Record<string, unknown>): this {
