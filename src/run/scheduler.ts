@@ -7,7 +7,7 @@ import type { Slots } from './slots.ts';
 import { errorMessage, pendingResult, resolveValue, runTaskInstance, setTaskState } from './task-instance.ts';
 import type { InstanceOutcome } from './task-instance.ts';
 import { countUpstream, emptyTally, evaluateTriggerRule } from './trigger-rules.ts';
-import type { UpstreamTally } from './trigger-rules.ts';
+import type { TriggerDecision, UpstreamTally } from './trigger-rules.ts';
 import type { DagRunResult, TaskInstanceResult } from './types.ts';
 
 const RUN_MODE = { retries: true, callbacks: true } as const;
@@ -37,6 +37,16 @@ export class RunScheduler {
   /** Upstream task instances per task: grows when a mapped upstream task expands. */
   private readonly upstreamCounts: number[];
   private readonly decided: boolean[];
+  /**
+   * The loop of Airflow's scheduler (as `airflow dags test` runs it) in which each task was
+   * decided or ran; 0 while unknown. Airflow decides a task on the states its upstream tasks
+   * had when the loop began, which matters when one upstream skipped and another failed.
+   */
+  private readonly waves: number[];
+  /** The final states of each task's upstream task instances so far, with the loop they ended in. */
+  private readonly seen: { state: TaskState; wave: number }[][];
+  /** Instances of each task whose final state was counted downstream. */
+  private readonly settled: number[];
   /** Instances of each task: the single result, or one per map index once a mapped task expanded. */
   private readonly instances: TaskInstanceResult[][];
   private ready: ReadyItem[] = [];
@@ -59,6 +69,9 @@ export class RunScheduler {
     this.tallies = plan.tasks.map(() => emptyTally());
     this.upstreamCounts = plan.tasks.map((t) => t.upstream.length + t.unknownUpstream.length);
     this.decided = plan.tasks.map(() => false);
+    this.waves = plan.tasks.map(() => 0);
+    this.seen = plan.tasks.map(() => []);
+    this.settled = plan.tasks.map(() => 0);
     this.instances = results.map((r) => [r]);
     this.slots = slotsOf(shared.env);
   }
@@ -124,7 +137,7 @@ export class RunScheduler {
     const plan = this.tasks[item.index]!;
     this.running--;
     this.shared.time.ended();
-    for (const id of outcome.skip) this.skipTask(this.shared.plan.byId.get(id)!.index);
+    for (const id of outcome.skip) this.skipTask(this.shared.plan.byId.get(id)!.index, this.waves[item.index]!);
     this.settle(item.index, outcome.state);
     this.slots.give(plan.pool, plan.poolSlots, this.taskKey(plan));
     this.pump();
@@ -135,9 +148,10 @@ export class RunScheduler {
    * the ready queue, ends skipped (Airflow sets them skipped in the database); one that already
    * runs or ran keeps its state.
    */
-  private skipTask(index: number): void {
+  private skipTask(index: number, wave: number): void {
     if (!this.decided[index]) {
       this.decided[index] = true;
+      this.waves[index] = wave;
       this.blocked.delete(index);
       setTaskState(this.shared, this.results[index]!, 'skipped');
       this.settle(index, 'skipped');
@@ -157,9 +171,11 @@ export class RunScheduler {
     const work: [number, TaskState][] = [[index, state]];
     for (let item = work.pop(); item; item = work.pop()) {
       const [from, fromState] = item;
+      this.settled[from]!++;
       for (const d of this.tasks[from]!.downstream) {
         if (this.decided[d]) continue;
         countUpstream(this.tallies[d]!, fromState);
+        this.seen[d]!.push({ state: fromState, wave: this.waves[from]! });
         const outcome = this.decide(d);
         if (outcome) work.push([d, outcome]);
       }
@@ -175,9 +191,15 @@ export class RunScheduler {
   /** Decide a task if its trigger rule allows; returns the final state when it ended without running. */
   private decide(index: number): TaskState | null {
     const plan = this.tasks[index]!;
-    const decision = evaluateTriggerRule(plan.triggerRule, this.tallies[index]!, this.upstreamCounts[index]!);
-    if (decision === 'wait') return null;
+    const eager = evaluateTriggerRule(plan.triggerRule, this.tallies[index]!, this.upstreamCounts[index]!);
+    if (eager === 'wait') return null;
+    // A task runs as soon as it may (as under a real scheduler); a state it gets without running
+    // is the one Airflow's loop would give it, which may have to wait for a sibling upstream.
+    const wave = eager === 'run' ? { decision: eager, wave: this.runWave(index) } : this.waveDecision(index);
+    if (!wave || wave.decision === 'wait') return null;
+    const decision = wave.decision;
     this.decided[index] = true;
+    this.waves[index] = wave.wave;
     const result = this.results[index]!;
     if (decision !== 'run') {
       setTaskState(this.shared, result, decision);
@@ -211,6 +233,67 @@ export class RunScheduler {
     for (const d of plan.downstream) this.upstreamCounts[d]! += combos.length - 1;
     combos.forEach((mapped, i) => this.enqueue(index, i, mapped, this.instances[index]![i]!));
     return null;
+  }
+
+  /** The loop in which Airflow would first see that the task may run. */
+  private runWave(index: number): number {
+    const plan = this.tasks[index]!;
+    if (plan.upstream.length === 0 || plan.triggerRule === 'always') return 1;
+    for (const loop of this.loops(index)) {
+      if (evaluateTriggerRule(plan.triggerRule, this.tallyBefore(index, loop), this.upstreamCounts[index]!) === 'run') return loop;
+    }
+    return Math.max(1, ...this.seen[index]!.map((e) => e.wave + 1));
+  }
+
+  /**
+   * The state Airflow's loop gives a task that does not run, and the loop it gets it in: the
+   * first loop whose view of the upstream states decides it. Null while an upstream task that
+   * could have ended before that loop is still unknown.
+   */
+  private waveDecision(index: number): { decision: TriggerDecision; wave: number } | null {
+    const plan = this.tasks[index]!;
+    for (const loop of this.loops(index)) {
+      if (!this.knownBefore(index, loop)) return null;
+      const decision = evaluateTriggerRule(plan.triggerRule, this.tallyBefore(index, loop), this.upstreamCounts[index]!);
+      if (decision !== 'wait') return { decision, wave: loop };
+    }
+    return null;
+  }
+
+  /** Loops in which the task's view of its upstream changes: one after each loop an upstream ended in. */
+  private loops(index: number): number[] {
+    return [...new Set(this.seen[index]!.map((e) => e.wave + 1))].sort((a, b) => a - b);
+  }
+
+  private tallyBefore(index: number, loop: number): UpstreamTally {
+    const tally = emptyTally();
+    for (const e of this.seen[index]!) if (e.wave < loop) countUpstream(tally, e.state);
+    return tally;
+  }
+
+  /** Whether every upstream task that may end before `loop` has ended. */
+  private knownBefore(index: number, loop: number): boolean {
+    for (const u of this.tasks[index]!.upstream) {
+      if (this.isFinished(u)) continue;
+      const earliest = this.decided[u] ? this.waves[u]! : this.earliestWave(u);
+      if (earliest < loop) return false;
+    }
+    return true;
+  }
+
+  /** A lower bound of the loop an undecided task ends in: one after its first unfinished upstream can. */
+  private earliestWave(index: number): number {
+    let earliest = Infinity;
+    for (const v of this.tasks[index]!.upstream) {
+      if (this.isFinished(v)) continue;
+      earliest = Math.min(earliest, this.decided[v] ? this.waves[v]! : 2);
+    }
+    return earliest + 1;
+  }
+
+  /** Every instance of the task ended and was counted downstream. */
+  private isFinished(index: number): boolean {
+    return this.decided[index]! && this.settled[index]! >= this.instances[index]!.length;
   }
 
   private failWithout(result: TaskInstanceResult, error: string): TaskState {
