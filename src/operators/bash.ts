@@ -84,7 +84,8 @@ async function runBash(ctx: TaskContext, a: BashArgs): Promise<string | undefine
 function spawnLogged(ctx: TaskContext, command: string, env: Record<string, string>, cwd: string): Promise<{ code: number; lastLine: string | undefined }> {
   return new Promise((resolve, reject) => {
     // detached: the command gets its own process group, so onKill reaches its children too.
-    const child = spawn('bash', ['-c', command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    // stderr joins stdout in one pipe, as in Airflow's SubprocessHook, so lines keep their order.
+    const child = spawn('bash', ['-c', `exec 2>&1\n${command}`], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
     running.set(ctx, child);
     let lastLine: string | undefined;
     let pending = '';
@@ -97,7 +98,6 @@ function spawnLogged(ctx: TaskContext, command: string, env: Record<string, stri
       }
     };
     child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
     child.on('error', (error) => reject(new Error(`bash task "${ctx.taskId}" could not start bash: ${error.message}`, { cause: error })));
     child.on('close', (code, signal) => {
       running.delete(ctx);
