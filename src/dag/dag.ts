@@ -248,8 +248,8 @@ export class TaskGroup extends Dependable {
   }
 
   /** Add a task to this group; its id becomes `<group>.<id>`. */
-  task<I extends object = Record<string, never>, R = unknown>(id: string, body: ((ctx: TaskContext, input: I) => R) | Operator<object>, args?: TaskArgs): Task<I, Awaited<R>>;
-  task<A extends object>(id: string, body: Operator<A>, args?: TaskArgs): Task;
+  task<A extends object>(id: string, body: Operator<A>, args?: TaskArgs): Task<A>;
+  task<I extends object = Record<string, never>, R = unknown>(id: string, body: (ctx: TaskContext, input: I) => R, args?: TaskArgs): Task<I, Awaited<R>>;
   task(id: string, body: TaskFunction | Operator<object>, args: TaskArgs = {}): Task {
     return this.dag.addTask(id, body, args, this);
   }
@@ -332,8 +332,8 @@ export class Dag {
    * Add a task. `body` is an async function of the task context (and of its TaskFlow input, see
    * `Task.with`), or an operator.
    */
-  task<I extends object = Record<string, never>, R = unknown>(id: string, body: ((ctx: TaskContext, input: I) => R) | Operator<object>, args?: TaskArgs): Task<I, Awaited<R>>;
-  task<A extends object>(id: string, body: Operator<A>, args?: TaskArgs): Task;
+  task<A extends object>(id: string, body: Operator<A>, args?: TaskArgs): Task<A>;
+  task<I extends object = Record<string, never>, R = unknown>(id: string, body: (ctx: TaskContext, input: I) => R, args?: TaskArgs): Task<I, Awaited<R>>;
   task(id: string, body: TaskFunction | Operator<object>, args: TaskArgs = {}): Task {
     return this.addTask(id, body, args, undefined);
   }

@@ -26,7 +26,7 @@ describe('TaskFlow wiring', () => {
   it('fails a task whose input points at an XCom that was never pushed', async () => {
     const d = dag();
     const nothing = d.task('nothing', () => undefined);
-    d.task('use', (_ctx, { v }: { v: number }) => v).with({ v: nothing.output });
+    d.task('use', (_ctx, { v }: { v: number }) => v).with({ v: nothing.output as never });
     const run = await runDagRun(d, day('2021-02-05'), testEnv());
     expect(run.tasks[1]!.error).toBe('input "v" of task "use" is the XCom "return_value" of task "nothing", which pushed none (it returned undefined)');
   });

@@ -57,6 +57,9 @@ describe('sensors on the virtual clock', () => {
     const waits = run.tasks[0]!.log.filter((l) => l.includes('new poke interval is')).map((l) => Number(l.split('is ')[1]));
     expect(waits).toHaveLength(3);
     // min_backoff = 60 * 2^(n-2): 30, 60, 120; the hash part adds less than min_backoff.
-    waits.forEach((w, i) => expect(w).toBeGreaterThanOrEqual(30 * 2 ** i) && expect(w).toBeLessThan(60 * 2 ** i));
+    waits.forEach((w, i) => {
+      expect(w).toBeGreaterThanOrEqual(30 * 2 ** i);
+      expect(w).toBeLessThan(60 * 2 ** i);
+    });
   });
 });
