@@ -63,3 +63,29 @@ describe('sensors on the virtual clock', () => {
     });
   });
 });
+
+describe('externalTaskSensor', () => {
+  it('waits for another DAG\'s task of the same logical date in the run history', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { RunStore } = await import('../../src/run/index.ts');
+    const { externalTaskSensor } = await import('../../src/operators/sensors.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'dagbox-ext-'));
+    try {
+      const store = await RunStore.open(dir);
+      const upstream = dag('upstream_dag');
+      upstream.task('load', () => {});
+      await runDagRun(upstream, day('2021-02-05'), testEnv({ store }));
+      const d = dag('downstream_dag');
+      d.task('wait', op(externalTaskSensor({ externalDagId: 'upstream_dag', externalTaskId: 'load', timeout: '1h', softFail: true })));
+      const found = await runDagRun(d, day('2021-02-05'), testEnv({ store }));
+      expect(states(found)).toEqual({ wait: 'success' });
+      const missing = await runDagRun(d, day('2021-02-06'), testEnv({ store }));
+      expect(states(missing)).toEqual({ wait: 'skipped' });
+      expect(missing.tasks[0]!.log.join('\n')).toContain('Poking for upstream_dag.load on 2021-02-06T00:00:00.000Z ... no run yet');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
