@@ -8,8 +8,9 @@
  * export default dag;
  * ```
  */
-export { Dag, Task, TaskGroup, chain, isDag } from './dag/dag.ts';
-export type { Node, NodeLike } from './dag/dag.ts';
+export { Dag, Task, TaskGroup, XComArg, chain, isDag } from './dag/dag.ts';
+export type { ExpandInputs, Inputs, Node, NodeLike, ShortCircuitOptions, TaskControl } from './dag/dag.ts';
+export { SkipError, FailError, SensorTimeoutError, AirflowSkipException, AirflowFailException, AirflowSensorTimeout } from './dag/errors.ts';
 export type * from './dag/types.ts';
 export { loadDags, loadDagFile, formatLoadError } from './dag/loader.ts';
 export type { DagBag, LoadedDag, DagLoadError } from './dag/loader.ts';
@@ -17,7 +18,10 @@ export { defineConfig } from './config/config.ts';
 export type { DagboxConfig } from './config/config.ts';
 export { parseConnection } from './config/connection.ts';
 export type { Connection } from './config/connection.ts';
-export { sql, sqlToS3, s3ToWarehouse, sqlToSql, http, columnCheck, tableCheck, bindSqlTemplate, writeCsvToS3, loadHttpFixtures } from './operators/index.ts';
+export {
+  sql, sqlToS3, s3ToWarehouse, sqlToSql, http, columnCheck, tableCheck, bindSqlTemplate, writeCsvToS3, loadHttpFixtures,
+  BaseOperator, bash, sensor, s3KeySensor, sqlSensor, externalTaskSensor, timeDeltaSensor, dateTimeSensor,
+} from './operators/index.ts';
 export type * from './operators/index.ts';
 export { slackAlert, startWebhookSink } from './alerts/index.ts';
 export type { SlackAlertOptions, WebhookMessage, WebhookSink } from './alerts/index.ts';

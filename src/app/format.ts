@@ -9,6 +9,7 @@ const STATE_COLOR: Record<string, (s: string) => string> = {
   failed: pc.red,
   upstream_failed: pc.yellow,
   up_for_retry: pc.yellow,
+  up_for_reschedule: pc.cyan,
   skipped: pc.magenta,
   running: pc.cyan,
   interrupted: pc.red,
@@ -20,6 +21,7 @@ const STATE_MARK: Partial<Record<TaskState, string>> = {
   upstream_failed: '⇡✘',
   skipped: '⤼',
   up_for_retry: '↻',
+  up_for_reschedule: '⏲',
 };
 
 /** A state word in its color. */
@@ -37,20 +39,41 @@ export function formatInterval(i: DataInterval): string {
   return `[${shortDate(i.start)}, ${shortDate(i.end)})`;
 }
 
+/** `task`, or `task[2]` for an instance of a mapped task. */
+export function instanceId(t: { taskId: string; mapIndex?: number }): string {
+  return t.mapIndex === undefined ? t.taskId : `${t.taskId}[${t.mapIndex}]`;
+}
+
 /**
- * One colored line per DAG run: the interval, the run state, and each task's mark and duration.
- * `example_linear 2021-02-05 success  extract ✔ 2ms · transform ✔ 1ms · load ✔ 0ms  (4ms)`
+ * One colored line per DAG run: the interval, the run state, and each task's mark and duration;
+ * a mapped task shows its instances' marks together (`size[3] ✔✔✘`), and the line ends with how
+ * many task instances were skipped.
+ * `example_linear 2021-02-05 success  extract ✔ 2ms · transform ✔ 1ms · load ⤼  (4ms, 1 skipped)`
  */
 export function runLine(run: DagRunResult): string {
-  const tasks = run.tasks
-    .map((t) => {
-      const mark = STATE_MARK[t.state] ?? t.state;
-      const tries = t.tryNumber > 1 ? pc.dim(` try ${t.tryNumber}`) : '';
-      const rows = t.rows !== undefined ? pc.dim(` ${t.rows} rows`) : '';
-      return `${t.taskId} ${(STATE_COLOR[t.state] ?? pc.dim)(mark)}${t.startedAt ? pc.dim(` ${ms(t.durationMs)}`) : ''}${rows}${tries}`;
-    })
-    .join(pc.dim(' · '));
-  return `${pc.bold(run.dagId)} ${shortDate(run.interval.start)} ${state(run.state)}  ${tasks}  ${pc.dim(`(${ms(run.durationMs)})`)}`;
+  const parts: string[] = [];
+  for (let i = 0; i < run.tasks.length; ) {
+    const t = run.tasks[i]!;
+    if (t.mapIndex !== undefined && t.mapIndex >= 0) {
+      let j = i;
+      while (j < run.tasks.length && run.tasks[j]!.taskId === t.taskId) j++;
+      const group = run.tasks.slice(i, j);
+      const marks = group.map((x) => (STATE_COLOR[x.state] ?? pc.dim)(STATE_MARK[x.state] ?? x.state)).join('');
+      const time = group.reduce((sum, x) => sum + x.durationMs, 0);
+      parts.push(`${t.taskId}[${group.length}] ${marks}${pc.dim(` ${ms(time)}`)}`);
+      i = j;
+      continue;
+    }
+    const mark = STATE_MARK[t.state] ?? t.state;
+    const tries = t.tryNumber > 1 ? pc.dim(` try ${t.tryNumber}`) : '';
+    const rows = t.rows !== undefined ? pc.dim(` ${t.rows} rows`) : '';
+    const mapped = t.mapIndex === -1 ? pc.dim(' (mapped, not expanded)') : '';
+    parts.push(`${t.taskId} ${(STATE_COLOR[t.state] ?? pc.dim)(mark)}${mapped}${t.startedAt ? pc.dim(` ${ms(t.durationMs)}`) : ''}${rows}${tries}`);
+    i++;
+  }
+  const skipped = run.tasks.filter((t) => t.state === 'skipped').length;
+  const tail = `${ms(run.durationMs)}${skipped > 0 ? `, ${skipped} skipped` : ''}`;
+  return `${pc.bold(run.dagId)} ${shortDate(run.interval.start)} ${state(run.state)}  ${parts.join(pc.dim(' · '))}  ${pc.dim(`(${tail})`)}`;
 }
 
 /** The failed tasks of a run with their errors and last log lines, for the reader to act on. */
@@ -59,7 +82,7 @@ export function failureDetails(run: DagRunResult): string[] {
   if (run.error) lines.push(`  ${pc.red('run error')}: ${run.error}`);
   for (const t of run.tasks) {
     if (t.state !== 'failed') continue;
-    lines.push(`  ${pc.red(t.taskId)} failed after ${t.tryNumber} ${t.tryNumber === 1 ? 'try' : 'tries'}: ${t.error ?? 'no error message'}`);
+    lines.push(`  ${pc.red(instanceId(t))} failed after ${t.tryNumber} ${t.tryNumber === 1 ? 'try' : 'tries'}: ${t.error ?? 'no error message'}`);
     for (const l of t.log.slice(-5)) lines.push(pc.dim(`    | ${l}`));
   }
   return lines;
@@ -88,10 +111,21 @@ export function levels(dag: Dag): string[][] {
   return out;
 }
 
-/** A text picture of the DAG: one row per level, then every edge as `a >> b`. */
+/**
+ * How a task is shown in `dags show` and `tasks list`: `size[]` for a mapped task, and the
+ * control-flow kind for a branch, short-circuit or latest-only task (`pick <branch>`).
+ */
+export function taskLabel(dag: Dag, id: string): string {
+  const t = dag.tasks.get(id)!;
+  const mapped = t.mapped ? '[]' : '';
+  const control = t.control ? pc.magenta(` <${t.control.type}>`) : '';
+  return `${id}${mapped}${control}`;
+}
+
+/** A text picture of the DAG: one row per level, then every edge as `a >> b`. Mapped tasks are `task[]`. */
 export function dagGraph(dag: Dag): string[] {
   const lines: string[] = [];
-  levels(dag).forEach((ids, i) => lines.push(`${pc.dim(`${i}`.padStart(2))}  ${ids.join('   ')}`));
+  levels(dag).forEach((ids, i) => lines.push(`${pc.dim(`${i}`.padStart(2))}  ${ids.map((id) => taskLabel(dag, id)).join('   ')}`));
   lines.push('');
   for (const t of dag.tasks.values()) {
     if (t.downstream.size > 0) lines.push(`    ${t.id} >> ${[...t.downstream].join(', ')}`);

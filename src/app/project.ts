@@ -92,6 +92,7 @@ export async function openProject(cwd: string, opts: { dags?: string; load?: boo
         store: record ? store : undefined,
         hooks: session ? () => session!.hooks() : undefined,
         onEvent,
+        ...(config.pools ? { pools: config.pools } : {}),
       };
     },
     dag(id) {

@@ -24,14 +24,29 @@ export function registerTaskCommands(tasks: Command, io: Io, state: { exitCode: 
       const dag = (await openProject(g.cwd, g)).dag(dagId);
       const ordered = levels(dag).flat().map((id) => dag.tasks.get(id)!);
       if (g.json) {
-        io.out(JSON.stringify(ordered.map((t) => ({ taskId: t.id, kind: t.kind, upstream: [...t.upstream], triggerRule: t.args.triggerRule ?? 'all_success' })), null, 2));
+        io.out(
+          JSON.stringify(
+            ordered.map((t) => ({
+              taskId: t.id,
+              kind: t.kind,
+              upstream: [...t.upstream],
+              triggerRule: t.args.triggerRule ?? dag.options.defaultArgs?.triggerRule ?? 'all_success',
+              mapped: t.mapped ? Object.keys(t.mapped) : null,
+            })),
+            null,
+            2,
+          ),
+        );
         return;
       }
-      const width = Math.max(...ordered.map((t) => displayWidth(t.id)));
+      const width = Math.max(...ordered.map((t) => displayWidth(t.id) + (t.mapped ? 2 : 0)));
       for (const t of ordered) {
         const up = t.upstream.size > 0 ? pc.dim(` <- ${[...t.upstream].join(', ')}`) : '';
-        const rule = t.args.triggerRule && t.args.triggerRule !== 'all_success' ? pc.dim(` [${t.args.triggerRule}]`) : '';
-        io.out(`${padEndDisplay(t.id, width)}  ${pc.cyan(t.kind)}${rule}${up}`);
+        const ruleName = t.args.triggerRule ?? dag.options.defaultArgs?.triggerRule;
+        const rule = ruleName && ruleName !== 'all_success' ? pc.dim(` [${ruleName}]`) : '';
+        const mapped = t.mapped ? pc.magenta(` mapped over ${Object.keys(t.mapped).join(', ')}`) : '';
+        const id = t.mapped ? `${t.id}[]` : t.id;
+        io.out(`${padEndDisplay(id, width)}  ${pc.cyan(t.kind)}${mapped}${rule}${up}`);
       }
     });
 

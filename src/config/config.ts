@@ -42,6 +42,8 @@ export interface DagboxConfig {
   window?: number;
   /** Verification settings for every DAG (ignore lists, keys, event-time columns); a DAG's own `verify` wins per table. */
   verify?: VerifySettings;
+  /** Pools and their slots (Airflow's pools), for tasks' `pool` argument; `default_pool` has 128 unless given. */
+  pools?: Record<string, number>;
 }
 
 /** Identity function that gives `dagbox.config.ts` its types. */

@@ -3,6 +3,7 @@ import type {
   Operator,
   SourceLocation,
   TaskArgs,
+  TaskContext,
   TaskFunction,
 } from './types.ts';
 import { callerLocation, lazyCallerLocation } from './location.ts';
@@ -43,11 +44,65 @@ abstract class Dependable {
   }
 }
 
+/**
+ * What a control-flow task does with its downstream tasks once it succeeded: a branch follows the
+ * ids it returned, a short-circuit skips downstream on a falsy result, latest-only skips
+ * downstream unless the run is the latest interval.
+ */
+export type TaskControl =
+  | { type: 'branch' }
+  | { type: 'shortCircuit'; ignoreDownstreamTriggerRules: boolean }
+  | { type: 'latestOnly' };
+
+const XCOM_ARG_BRAND = Symbol.for('dagbox.xcomArg');
+
+/**
+ * A reference to a value a task will push to XCom (Airflow's XComArg): `task.output` is its
+ * return value, `task.output.key('total')` one key of it (with `multipleOutputs`). Given to
+ * `.with()`, `.partial()` or `.expand()` of another task, it adds the edge and the pull at once.
+ */
+export class XComArg<T = unknown> {
+  readonly [XCOM_ARG_BRAND] = true;
+
+  constructor(
+    readonly task: Task,
+    readonly xcomKey: string = 'return_value',
+  ) {}
+
+  /** The XCom pushed under `key` by the task: one key of its returned object with `multipleOutputs: true`. */
+  key<K extends keyof T & string>(key: K): XComArg<T[K]> {
+    return new XComArg<T[K]>(this.task, key);
+  }
+}
+
+// Type-only: the value's type, as a method so that XComArgs compare bivariantly.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface XComArg<T = unknown> {
+  __value?(value: T): void;
+}
+
+/** True for an XComArg of any loaded copy of dagbox. */
+export function isXComArg(value: unknown): value is XComArg {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[XCOM_ARG_BRAND] === true;
+}
+
+/** Values of a task's input: each a value or an XComArg that resolves to one. */
+export type Inputs<I> = { [K in keyof I]: I[K] | XComArg<I[K]> };
+/** Values a mapped task expands over: per input key, a list or an XComArg that resolves to a list. */
+export type ExpandInputs<I> = { [K in keyof I]?: readonly I[K][] | XComArg<readonly I[K][]> | XComArg<I[K][]> };
+
 /** A task in a DAG: a function or an operator plus its arguments. Made by `dag.task(...)` or `group.task(...)`. */
-export class Task extends Dependable {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export class Task<I extends object = any, R = any> extends Dependable {
   /** Upstream task ids, filled when the DAG is finalised. */
   readonly upstream = new Set<string>();
   readonly downstream = new Set<string>();
+  /** Input values given by `.with()` and `.partial()` (XComArgs resolved at run time). */
+  readonly inputs: Record<string, unknown> = {};
+  /** Input lists given by `.expand()`: the task is mapped, one instance per element (or combination). */
+  mapped: Record<string, unknown> | undefined;
+  /** A branch, short-circuit or latest-only task. */
+  control: TaskControl | undefined;
 
   constructor(
     readonly dag: Dag,
@@ -72,10 +127,109 @@ export class Task extends Dependable {
     return typeof body === 'object' && body !== null && typeof body.execute === 'function' ? (body as Operator<object>) : undefined;
   }
 
-  /** `'python'` for a function task, else the operator's kind. */
+  /** `'python'` for a function task, `'branch'`, `'shortCircuit'`, `'latestOnly'`, else the operator's kind. */
   get kind(): string {
-    return this.operator?.kind ?? 'python';
+    return this.operator?.kind ?? this.control?.type ?? 'python';
   }
+
+  /** The task's return value as an XComArg, to pass to another task's `.with()` / `.expand()`. */
+  get output(): XComArg<R> {
+    return new XComArg<R>(this as Task);
+  }
+
+  /**
+   * TaskFlow: the task's input, values or other tasks' outputs. Each output adds the edge and is
+   * pulled from XCom when the task runs; the body gets the values as its second argument.
+   *
+   * ```ts
+   * const extract = dag.task('extract', () => ({ total: 3 }));
+   * dag.task('load', (ctx, { order }: { order: { total: number } }) => order.total).with({ order: extract.output });
+   * ```
+   */
+  with(inputs: Inputs<I>): this {
+    return this.bindInputs(inputs as Record<string, unknown>);
+  }
+
+  /** The fixed part of a mapped task's input (Airflow's `.partial()`); the same as `.with()`. */
+  partial(inputs: Partial<Inputs<I>>): this {
+    return this.bindInputs(inputs as Record<string, unknown>);
+  }
+
+  /**
+   * Dynamic task mapping: one task instance per element of each list (the cross product for
+   * several keys), decided at run time when a list is an upstream task's output. For an
+   * operator, the keys are operator arguments.
+   *
+   * ```ts
+   * const files = dag.task('list_files', () => ['a.csv', 'b.csv']);
+   * const load = dag.task('load', (ctx, { key }: { key: string }) => key.length).expand({ key: files.output });
+   * dag.task('total', (ctx, { sizes }: { sizes: number[] }) => sizes.reduce((a, b) => a + b, 0)).with({ sizes: load.output });
+   * ```
+   */
+  expand(inputs: ExpandInputs<I>): Task<I, R[]> {
+    const where = lazyCallerLocation();
+    if (this.mapped) this.dag.buildErrors.push({ message: `task "${this.id}" of DAG "${this.dag.id}" is expanded twice; give every mapped input in one .expand()`, location: where() });
+    if (this.control) this.dag.buildErrors.push({ message: `task "${this.id}" of DAG "${this.dag.id}": a ${this.control.type} task cannot be mapped in dagbox`, location: where() });
+    this.mapped = {};
+    for (const [key, value] of Object.entries(inputs as Record<string, unknown>)) {
+      if (!isXComArg(value) && !Array.isArray(value) && !(value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype)) {
+        this.dag.buildErrors.push({
+          message: `task "${this.id}" of DAG "${this.dag.id}": .expand({ ${key} }) needs a list, an object or a task's output, got ${describeValue(value)}`,
+          location: where(),
+        });
+      }
+      this.mapped[key] = value;
+      if (isXComArg(value)) this.dag.addEdges([value.task], [this as Task]);
+    }
+    // Pulled downstream, a mapped task's output is the list of its instances' values.
+    return this as unknown as Task<I, R[]>;
+  }
+
+  private bindInputs(inputs: Record<string, unknown>): this {
+    for (const [key, value] of Object.entries(inputs)) {
+      this.inputs[key] = value;
+      if (isXComArg(value)) this.dag.addEdges([value.task], [this as Task]);
+    }
+    return this;
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)}`;
+}
+
+/** Options of `dag.shortCircuit(...)`. */
+export interface ShortCircuitOptions extends TaskArgs {
+  /**
+   * true (default, as Airflow): a falsy result skips every task downstream, whatever its trigger
+   * rule; false: only the direct downstream tasks are skipped, the rest follow their trigger rules.
+   */
+  ignoreDownstreamTriggerRules?: boolean;
+}
+
+/** The control-flow task builders shared by DAGs and groups. */
+interface ControlBuilders {
+  task<I extends object, R>(id: string, body: TaskFunction<I> | Operator<object>, args?: TaskArgs): Task;
+}
+
+function branchTask(owner: ControlBuilders, id: string, choose: TaskFunction, args: TaskArgs): Task {
+  const t = owner.task(id, choose, args);
+  t.control = { type: 'branch' };
+  return t;
+}
+
+function shortCircuitTask(owner: ControlBuilders, id: string, condition: TaskFunction, opts: ShortCircuitOptions): Task {
+  const { ignoreDownstreamTriggerRules = true, ...args } = opts;
+  const t = owner.task(id, condition, args);
+  t.control = { type: 'shortCircuit', ignoreDownstreamTriggerRules };
+  return t;
+}
+
+function latestOnlyTask(owner: ControlBuilders, id: string, args: TaskArgs): Task {
+  const t = owner.task(id, () => undefined, args);
+  t.control = { type: 'latestOnly' };
+  return t;
 }
 
 /**
@@ -94,8 +248,25 @@ export class TaskGroup extends Dependable {
   }
 
   /** Add a task to this group; its id becomes `<group>.<id>`. */
-  task<A extends object>(id: string, body: TaskFunction | Operator<A>, args: TaskArgs = {}): Task {
-    return this.dag.addTask(id, body as TaskFunction | Operator<object>, args, this);
+  task<A extends object>(id: string, body: Operator<A>, args?: TaskArgs): Task<A>;
+  task<I extends object = Record<string, never>, R = unknown>(id: string, body: (ctx: TaskContext, input: I) => R, args?: TaskArgs): Task<I, Awaited<R>>;
+  task(id: string, body: TaskFunction | Operator<object>, args: TaskArgs = {}): Task {
+    return this.dag.addTask(id, body, args, this);
+  }
+
+  /** `dag.branch` inside this group. */
+  branch(id: string, choose: TaskFunction, args: TaskArgs = {}): Task {
+    return branchTask(this, id, choose, args);
+  }
+
+  /** `dag.shortCircuit` inside this group. */
+  shortCircuit(id: string, condition: TaskFunction, opts: ShortCircuitOptions = {}): Task {
+    return shortCircuitTask(this, id, condition, opts);
+  }
+
+  /** `dag.latestOnly` inside this group. */
+  latestOnly(id: string, args: TaskArgs = {}): Task {
+    return latestOnlyTask(this, id, args);
   }
 
   /** A nested group, `<group>.<id>`. */
@@ -157,9 +328,44 @@ export class Dag {
     this.location = callerLocation();
   }
 
-  /** Add a task. `body` is an async function of the task context, or an operator. */
-  task<A extends object>(id: string, body: TaskFunction | Operator<A>, args: TaskArgs = {}): Task {
-    return this.addTask(id, body as TaskFunction | Operator<object>, args, undefined);
+  /**
+   * Add a task. `body` is an async function of the task context (and of its TaskFlow input, see
+   * `Task.with`), or an operator.
+   */
+  task<A extends object>(id: string, body: Operator<A>, args?: TaskArgs): Task<A>;
+  task<I extends object = Record<string, never>, R = unknown>(id: string, body: (ctx: TaskContext, input: I) => R, args?: TaskArgs): Task<I, Awaited<R>>;
+  task(id: string, body: TaskFunction | Operator<object>, args: TaskArgs = {}): Task {
+    return this.addTask(id, body, args, undefined);
+  }
+
+  /**
+   * A branch (Airflow's BranchPythonOperator / `@task.branch`): `choose` returns the id (or ids)
+   * of the directly downstream task(s) to follow, or null for none; every other direct
+   * downstream task is skipped, unless it is also downstream of a followed one.
+   *
+   * ```ts
+   * const pick = dag.branch('pick', (ctx) => (ctx.ds.endsWith('1') ? 'full_load' : 'incremental'));
+   * pick.to([fullLoad, incremental]);
+   * ```
+   */
+  branch(id: string, choose: TaskFunction, args: TaskArgs = {}): Task {
+    return branchTask(this, id, choose, args);
+  }
+
+  /**
+   * Airflow's ShortCircuitOperator / `@task.short_circuit`: a falsy result skips the downstream
+   * tasks (all of them by default, or only the direct ones with `ignoreDownstreamTriggerRules: false`).
+   */
+  shortCircuit(id: string, condition: TaskFunction, opts: ShortCircuitOptions = {}): Task {
+    return shortCircuitTask(this, id, condition, opts);
+  }
+
+  /**
+   * Airflow's LatestOnlyOperator: skips its direct downstream tasks unless the run's clock lies
+   * in the interval after the run's (the run is the latest); manual runs always proceed.
+   */
+  latestOnly(id: string, args: TaskArgs = {}): Task {
+    return latestOnlyTask(this, id, args);
   }
 
   /** A task group: tasks added to it get ids `<group>.<task>`. */

@@ -5,8 +5,22 @@ import type { Pool as PgPool } from 'pg';
 import type { Connection } from '../config/connection.ts';
 import type { VerifySettings } from '../verify/types.ts';
 
-/** When a task runs, given the states of its upstream tasks (Airflow's trigger rules). */
-export type TriggerRule = 'all_success' | 'all_done' | 'one_failed' | 'none_failed';
+/** When a task runs, given the states of its upstream tasks: Airflow 2.8's trigger rules (see `evaluateTriggerRule`). */
+export type TriggerRule =
+  | 'all_success'
+  | 'all_failed'
+  | 'all_done'
+  | 'all_skipped'
+  | 'one_success'
+  | 'one_failed'
+  | 'one_done'
+  | 'none_failed'
+  | 'none_failed_min_one_success'
+  | 'none_skipped'
+  | 'always';
+
+/** How a task's effective priority is computed from `priorityWeight` (Airflow's weight_rule). */
+export type WeightRule = 'downstream' | 'upstream' | 'absolute';
 
 /** Task instance states, with Airflow's names. */
 export type TaskState =
@@ -17,6 +31,7 @@ export type TaskState =
   | 'success'
   | 'failed'
   | 'up_for_retry'
+  | 'up_for_reschedule'
   | 'upstream_failed'
   | 'skipped';
 
@@ -45,6 +60,18 @@ export interface TaskArgs {
   onSuccess?: TaskCallback;
   onRetry?: TaskCallback;
   owner?: string;
+  /** Priority among tasks waiting for a slot (default 1); higher runs first. */
+  priorityWeight?: number;
+  /** `downstream` (default: own weight plus every downstream task's), `upstream`, or `absolute`. */
+  weightRule?: WeightRule;
+  /** The pool whose slots the task takes while it runs (default `default_pool`, 128 slots). */
+  pool?: string;
+  /** Slots of the pool the task takes (default 1). */
+  poolSlots?: number;
+  /** At most this many instances of the task run at once, over every run and map index. */
+  maxActiveTisPerDag?: number;
+  /** Push each key of a returned plain object as its own XCom too (TaskFlow's multiple_outputs). */
+  multipleOutputs?: boolean;
 }
 
 /** A table or S3 prefix a DAG or task reads or writes, for lineage: `'raw_data.nps'`, `'s3://bucket/prefix/'`. */
@@ -139,6 +166,18 @@ export interface TaskContext {
   runId: string;
   /** 1 on the first try, 2 on the first retry, ... */
   tryNumber: number;
+  /** The map index of a mapped task instance (`.expand()`), -1 for a task that is not mapped. */
+  mapIndex: number;
+  /** The run's clock: virtual in simulations, so a task that asks for the time gets the simulated time. */
+  now(): Date;
+  /**
+   * Wait `ms` on the run's clock. On a virtual clock it returns at once and moves the clock,
+   * after the run's other running tasks have settled (they may be what the wait is for).
+   * `reschedule: true` shows the task as `up_for_reschedule` during the wait (sensors).
+   */
+  sleep(ms: number, opts?: { reschedule?: boolean }): Promise<void>;
+  /** Another DAG's task instance state for a logical date, from the run history (ExternalTaskSensor); null when it never ran. */
+  externalTaskState(dagId: string, taskId: string | null, logicalDate: Date): Promise<string | null>;
   /** Start of the data interval (Airflow's execution_date). */
   logicalDate: Date;
   dataIntervalStart: Date;
@@ -191,8 +230,13 @@ export interface TaskContext {
 /** The members of TaskContext that a session's services provide. */
 export type ServiceHooks = Pick<TaskContext, 'mysql' | 'postgres' | 'warehouse' | 's3' | 'bucket'>;
 
-/** A task body written as a plain async function. Its return value is pushed to XCom as `return_value`. */
-export type TaskFunction = (ctx: TaskContext) => unknown | Promise<unknown>;
+/**
+ * A task body written as a plain async function. Its return value is pushed to XCom as
+ * `return_value`. `input` holds the values given with `.with()`, `.partial()` and `.expand()`
+ * (TaskFlow arguments), XComs already pulled.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type TaskFunction<I = any> = (ctx: TaskContext, input?: I) => unknown | Promise<unknown>;
 
 /**
  * An operator: a reusable task body with declared, templated arguments (Airflow's BaseOperator).
@@ -221,6 +265,8 @@ export interface Operator<A extends object = Record<string, unknown>> {
   readonly inputs?: Dataset[];
   readonly outputs?: Dataset[];
   execute(ctx: TaskContext, args: A): unknown | Promise<unknown>;
+  /** Called when the task is stopped (its executionTimeout passed): release what `execute` holds, kill child processes. */
+  onKill?(ctx: TaskContext): void | Promise<void>;
 }
 
 /** Where a DAG or task was declared, for error messages. */

@@ -3,6 +3,7 @@ import type { SourceLocation } from './types.ts';
 import { parseDate, scheduleError } from '../schedule/index.ts';
 import { checkTemplate } from '../template/index.ts';
 import { didYouMean } from '../shared/suggest.ts';
+import { taskArgsProblem } from './task-args.ts';
 
 /** A problem found in a DAG: a sentence and, where known, the file and line it points at. */
 export interface DagProblem {
@@ -65,6 +66,11 @@ export function validateDag(dag: Dag): DagProblem[] {
   if (cycle) {
     const first = dag.tasks.get(cycle[0]!);
     problems.push({ message: `${name} has a cycle: ${cycle.join(' -> ')}`, location: first?.location ?? at });
+  }
+
+  for (const task of dag.tasks.values()) {
+    const problem = taskArgsProblem({ ...o.defaultArgs, ...task.args });
+    if (problem) problems.push({ message: `${name}: task "${task.id}" ${problem}`, location: task.location });
   }
 
   const paramNames = Object.keys(o.params ?? {});

@@ -34,3 +34,16 @@ export { writeCsvToS3 } from './csv-object.ts';
 export type { CsvObject } from './csv-object.ts';
 export type { LoadMethod, LoadResult } from './warehouse-load.ts';
 export type { SqlInput } from './operator-support.ts';
+export { BaseOperator } from './base-operator.ts';
+export { bash } from './bash.ts';
+export type { BashArgs } from './bash.ts';
+export { sensor, s3KeySensor, sqlSensor, externalTaskSensor, timeDeltaSensor, dateTimeSensor } from './sensors.ts';
+export type {
+  DateTimeSensorArgs,
+  ExternalTaskSensorArgs,
+  PokeResult,
+  S3KeySensorArgs,
+  SensorArgs,
+  SqlSensorArgs,
+  TimeDeltaSensorArgs,
+} from './sensors.ts';

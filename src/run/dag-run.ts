@@ -6,7 +6,7 @@ import { createRunShared } from './run-shared.ts';
 import type { RunShared } from './run-shared.ts';
 import { TaskQueue } from './task-queue.ts';
 import { pendingResult } from './task-instance.ts';
-import type { DagRunResult, RunEnvironment, RunType, TaskInstanceResult } from './types.ts';
+import type { DagRunResult, RunEnvironment, RunType } from './types.ts';
 
 /** Options of {@link runDagRun}. */
 export interface DagRunOptions {
@@ -38,7 +38,7 @@ export async function runDagRun(dag: Dag, interval: DataInterval, env: RunEnviro
 export async function executeRun(plan: RunPlan, interval: DataInterval, env: RunEnvironment, opts: DagRunOptions = {}): Promise<DagRunResult> {
   const limit = maxActiveTasks(plan.dag, env.maxActiveTasks);
   const shared = createRunShared(plan, interval, env, opts.runType ?? 'manual', opts.runId);
-  const results = plan.tasks.map((t) => pendingResult(t.id));
+  const results = plan.tasks.map((t) => pendingResult(t.id, t.mapped ? -1 : undefined));
   const startedAt = env.clock.now();
   const t0 = performance.now();
   const run: DagRunResult = {
@@ -57,9 +57,10 @@ export async function executeRun(plan: RunPlan, interval: DataInterval, env: Run
   const queue = new TaskQueue(shared, plan, results, limit, opts.previous ?? null, env.signal);
   const stopped = await Promise.race([queue.run().then(() => false), whenAborted(env.signal)]);
   if (stopped) return endInterrupted(shared, run, t0);
-  const outcome = runOutcome(plan, results, queue);
+  const outcome = runOutcome(plan, queue);
   const ended: DagRunResult = {
     ...run,
+    tasks: queue.allResults(),
     state: outcome.state,
     endedAt: env.clock.now(),
     durationMs: performance.now() - t0,
@@ -128,15 +129,15 @@ async function recordEnd(shared: RunShared, run: DagRunResult): Promise<void> {
  * Airflow's DagRun.update_state: failed when some task could never run (a deadlock) or a leaf
  * task is failed or upstream_failed; else success.
  */
-function runOutcome(plan: RunPlan, results: TaskInstanceResult[], queue: TaskQueue): { state: DagRunState; error?: string } {
+function runOutcome(plan: RunPlan, queue: TaskQueue): { state: DagRunState; error?: string } {
   const stuck = queue.stuckTasks();
   if (stuck.length > 0) {
     const list = stuck.map((s) => `"${s.id}" (${s.reason})`).join('; ');
     return { state: 'failed', error: `no task could run any more, but ${stuck.length} task(s) never ran: ${list}` };
   }
-  const failedLeaves = plan.tasks.filter((t) => t.downstream.length === 0 && isFailedState(results[t.index]!.state));
+  const failedLeaves = plan.tasks.filter((t) => t.downstream.length === 0 && queue.instancesOf(t.index).some((r) => isFailedState(r.state)));
   if (failedLeaves.length === 0) return { state: 'success' };
-  const failed = results.filter((r) => r.state === 'failed');
+  const failed = queue.allResults().filter((r) => r.state === 'failed');
   const detail = failed.map((r) => `task "${r.taskId}" failed: ${firstLine(r.error ?? 'no error message')}`).join('; ');
   return { state: 'failed', error: detail || `leaf task(s) ${failedLeaves.map((t) => `"${t.id}"`).join(', ')} did not succeed` };
 }

@@ -4,7 +4,9 @@ import { didYouMean } from '../shared/suggest.ts';
 import { compileSchedule, parseDuration } from '../schedule/index.ts';
 import type { CompiledSchedule } from '../schedule/index.ts';
 import { scheduleSpecOf } from './schedule-spec.ts';
-import { TRIGGER_RULES } from './trigger-rules.ts';
+import { isXComArg } from '../dag/dag.ts';
+import { DEFAULT_POOL } from './slots.ts';
+import { taskArgsProblem } from '../dag/task-args.ts';
 
 /** Airflow's default retry_delay: 5 minutes. */
 export const DEFAULT_RETRY_DELAY_MS = 5 * 60_000;
@@ -22,6 +24,15 @@ export interface TaskPlan {
   retryDelayMs: number;
   timeoutMs: number | null;
   dependsOnPast: boolean;
+  /** Effective priority: priorityWeight summed by the weight rule (Airflow's priority_weight_total). */
+  priority: number;
+  pool: string;
+  poolSlots: number;
+  maxActiveTisPerDag: number | undefined;
+  /** The task is mapped (`.expand()`): its instances are made at run time. */
+  mapped: boolean;
+  /** A downstream task expands over this task's output, so the output must be a list or an object. */
+  feedsMapping: boolean;
   upstream: number[];
   downstream: number[];
   /** Upstream ids that name no task of the DAG (an unvalidated DAG); such a task never runs. */
@@ -54,7 +65,43 @@ export function planDag(dag: Dag): RunPlan {
       if (down) plan.downstream.push(down.index);
     }
   }
+  assignPriorities(tasks);
+  for (const plan of tasks) {
+    for (const value of Object.values(plan.task.mapped ?? {})) {
+      if (isXComArg(value)) {
+        const source = byId.get(value.task.id);
+        if (source) source.feedsMapping = true;
+      }
+    }
+  }
   return { dag, tasks, byId, hasDependsOnPast: tasks.some((t) => t.dependsOnPast), schedule: compileSchedule(scheduleSpecOf(dag)) };
+}
+
+/**
+ * Airflow's weight rules: `downstream` adds every downstream task's weight, `upstream` every
+ * upstream's, `absolute` none. Computed only when some task sets priorityWeight or weightRule
+ * (the closures cost O(tasks x edges)); otherwise every task has priority 0 and ready tasks
+ * start in the order they became ready.
+ */
+function assignPriorities(tasks: TaskPlan[]): void {
+  if (!tasks.some((t) => t.args.priorityWeight !== undefined || t.args.weightRule !== undefined)) return;
+  const closure = (start: TaskPlan, edges: 'upstream' | 'downstream'): Set<number> => {
+    const seen = new Set<number>();
+    const stack = [...start[edges]];
+    while (stack.length > 0) {
+      const i = stack.pop()!;
+      if (seen.has(i)) continue;
+      seen.add(i);
+      stack.push(...tasks[i]![edges]);
+    }
+    return seen;
+  };
+  const weight = (t: TaskPlan) => t.args.priorityWeight ?? 1;
+  for (const t of tasks) {
+    const rule = t.args.weightRule ?? 'downstream';
+    if (rule === 'absolute') t.priority = weight(t);
+    else t.priority = weight(t) + [...closure(t, rule)].reduce((sum, i) => sum + weight(tasks[i]!), 0);
+  }
 }
 
 /** Edges to unknown ids or other DAGs are dropped by `finalise`; running without them would ignore a dependency. */
@@ -74,9 +121,8 @@ function planTask(dag: Dag, task: Task, index: number): TaskPlan {
   const args: TaskArgs = { ...dag.options.defaultArgs, ...task.args };
   const where = `task "${task.id}" of DAG "${dag.id}"`;
   const triggerRule = args.triggerRule ?? 'all_success';
-  if (!TRIGGER_RULES.includes(triggerRule)) {
-    throw new Error(`${where} has trigger rule "${String(triggerRule)}"; expected one of ${TRIGGER_RULES.join(', ')}`);
-  }
+  const problem = taskArgsProblem(args);
+  if (problem) throw new Error(`${where} ${problem}`);
   const retries = args.retries ?? 0;
   if (!Number.isInteger(retries) || retries < 0) {
     throw new Error(`${where} has retries ${String(retries)}; expected a whole number of 0 or more`);
@@ -91,6 +137,12 @@ function planTask(dag: Dag, task: Task, index: number): TaskPlan {
     retryDelayMs: args.retryDelay === undefined ? DEFAULT_RETRY_DELAY_MS : duration(args.retryDelay, where, 'retryDelay'),
     timeoutMs: args.executionTimeout === undefined ? null : duration(args.executionTimeout, where, 'executionTimeout'),
     dependsOnPast: args.dependsOnPast ?? false,
+    priority: 0,
+    pool: args.pool ?? DEFAULT_POOL,
+    poolSlots: args.poolSlots ?? 1,
+    maxActiveTisPerDag: args.maxActiveTisPerDag,
+    mapped: task.mapped !== undefined,
+    feedsMapping: false,
     upstream: [],
     downstream: [],
     unknownUpstream: [],

@@ -5,6 +5,7 @@ import type { ScopeInput, ScopeTask, TemplateScope } from '../template/index.ts'
 import type { RunPlan } from './plan.ts';
 import type { RunEnvironment, RunEvent, RunType } from './types.ts';
 import { XComStore } from './xcom.ts';
+import { RunTime } from './sim-time.ts';
 
 /** What every task instance of one DAG run shares: identity, dates, XComs, template scope, observer. */
 export interface RunShared {
@@ -29,6 +30,8 @@ export interface RunShared {
   emit: ((event: RunEvent) => void) | null;
   /** A signal that never aborts, for tasks without an execution timeout. */
   idleSignal: AbortSignal;
+  /** `ctx.sleep` of the run's task instances: simulated waits on a virtual clock. */
+  time: RunTime;
 }
 
 /** The Airflow run id: `<runType>__<logical date as ISO 8601 with offset>`, e.g. `scheduled__2021-02-05T00:00:00+00:00`. */
@@ -85,6 +88,7 @@ export function createRunShared(
     scopeFor: (task) => templateScope({ ...scopeInput, task }),
     emit: env.onEvent ? safeObserver(env.onEvent) : null,
     idleSignal: new AbortController().signal,
+    time: new RunTime(env.clock),
   };
 }
 

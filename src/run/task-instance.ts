@@ -10,6 +10,9 @@ import type { RunShared } from './run-shared.ts';
 import { TaskLogBuffer } from './task-log.ts';
 import type { TaskInstanceResult } from './types.ts';
 import { RETURN_VALUE } from './xcom.ts';
+import { isXComArg } from '../dag/dag.ts';
+import { isFailNow, isSkip } from '../dag/errors.ts';
+import { controlSkips } from './control.ts';
 
 /** How a task instance is run: a DAG run retries and calls callbacks; `tasks test` does neither. */
 export interface TaskRunMode {
@@ -22,9 +25,29 @@ export class TaskTimeoutError extends Error {
   override name = 'TaskTimeoutError';
 }
 
-/** A task instance result before the task ran: state none, no tries. */
-export function pendingResult(taskId: string): TaskInstanceResult {
-  return { taskId, state: 'none', tryNumber: 0, startedAt: null, endedAt: null, durationMs: 0, log: [] };
+/** A task instance result before the task ran: state none, no tries. `mapIndex` for an instance of a mapped task. */
+export function pendingResult(taskId: string, mapIndex?: number): TaskInstanceResult {
+  return { taskId, ...(mapIndex !== undefined ? { mapIndex } : {}), state: 'none', tryNumber: 0, startedAt: null, endedAt: null, durationMs: 0, log: [] };
+}
+
+/** Which instance of a task runs: its map index (-1 unmapped) and its mapped input values. */
+export interface InstanceInput {
+  mapIndex: number;
+  /** This map index's values of the `.expand()` lists. */
+  mapped: Record<string, unknown>;
+}
+
+const UNMAPPED: InstanceInput = { mapIndex: -1, mapped: {} };
+
+/** How a task instance ended: its state and, for a control-flow task, the downstream tasks to skip. */
+export interface InstanceOutcome {
+  state: TaskState;
+  skip: string[];
+}
+
+/** `dag.task` or `dag.task[2]` for a mapped instance, in logs and messages. */
+export function instanceLabel(taskId: string, mapIndex: number): string {
+  return mapIndex < 0 ? taskId : `${taskId}[${mapIndex}]`;
 }
 
 /** Set a task instance's state and tell the observer. */
@@ -38,18 +61,26 @@ export function setTaskState(shared: RunShared, result: TaskInstanceResult, stat
     state,
     tryNumber: result.tryNumber,
     at: shared.env.clock.now(),
+    ...(result.mapIndex !== undefined ? { mapIndex: result.mapIndex } : {}),
     ...(error !== undefined ? { error } : {}),
   });
 }
 
-type TryOutcome = { ctx: TaskContext; ok: true; value: unknown } | { ctx: TaskContext; ok: false; error: unknown };
+type TryOutcome = { ctx: TaskContext; ok: true; value: unknown; skip: string[] } | { ctx: TaskContext; ok: false; error: unknown };
 
 /**
- * Run one task instance to a final state (success or failed): try, and on failure wait
- * retryDelay on the run's clock and try again, up to `retries` times. Callbacks run after
+ * Run one task instance to a final state (success, failed or skipped): try, and on failure wait
+ * retryDelay on the run's clock and try again, up to `retries` times. A SkipError ends it
+ * skipped, a FailError (or a sensor's timeout) failed without further tries. Callbacks run after
  * the state is set; a throwing callback is logged and changes nothing. Never rejects.
  */
-export async function runTaskInstance(shared: RunShared, plan: TaskPlan, result: TaskInstanceResult, mode: TaskRunMode): Promise<TaskState> {
+export async function runTaskInstance(
+  shared: RunShared,
+  plan: TaskPlan,
+  result: TaskInstanceResult,
+  mode: TaskRunMode,
+  instance: InstanceInput = UNMAPPED,
+): Promise<InstanceOutcome> {
   const log = new TaskLogBuffer(shared, plan.id, result.log);
   const { clock } = shared.env;
   const tries = mode.retries ? plan.retries + 1 : 1;
@@ -59,25 +90,33 @@ export async function runTaskInstance(shared: RunShared, plan: TaskPlan, result:
     const startedAt = clock.now();
     result.startedAt ??= startedAt;
     setTaskState(shared, result, 'running');
-    shared.xcom.clear(plan.id);
+    shared.xcom.clear(plan.id, instance.mapIndex);
     const t0 = performance.now();
-    const outcome = await attempt(shared, plan, tryNumber, log);
+    const outcome = await attempt(shared, plan, tryNumber, log, result, instance);
     result.durationMs += performance.now() - t0;
     result.endedAt = clock.now();
     // After a stop request the run is already recorded interrupted: no retry, no callback (no alert).
-    if (shared.env.signal?.aborted) return outcome.ok ? 'success' : 'failed';
+    if (shared.env.signal?.aborted) return { state: outcome.ok ? 'success' : 'failed', skip: [] };
     if (outcome.ok) {
-      if (outcome.value !== undefined) shared.xcom.push(plan.id, RETURN_VALUE, outcome.value);
+      if (outcome.value !== undefined) shared.xcom.push(plan.id, RETURN_VALUE, outcome.value, instance.mapIndex);
       const rows = (outcome.value as { rows?: unknown } | null | undefined)?.rows;
       if (typeof rows === 'number') result.rows = rows;
       delete result.error;
       setTaskState(shared, result, 'success');
       if (mode.callbacks) await runCallback('onSuccess', plan.args.onSuccess, outcome.ctx, log);
-      return 'success';
+      return { state: 'success', skip: outcome.skip };
+    }
+    if (isSkip(outcome.error)) {
+      const reason = errorMessage(outcome.error);
+      result.error = shared.env.masker.mask(reason);
+      log.write('info', `Skipping: ${reason}`);
+      setTaskState(shared, result, 'skipped');
+      return { state: 'skipped', skip: [] };
     }
     result.error = shared.env.masker.mask(errorMessage(outcome.error));
-    log.write('error', `Try ${tryNumber} of ${tries} failed: ${errorDetail(outcome.error)}`);
-    if (tryNumber < tries) {
+    const final = isFailNow(outcome.error) || tryNumber >= tries;
+    log.write('error', `Try ${tryNumber} of ${tries} failed${final && tryNumber < tries ? ' (no retries: it cannot succeed by trying again)' : ''}: ${errorDetail(outcome.error)}`);
+    if (!final) {
       setTaskState(shared, result, 'up_for_retry', result.error);
       if (mode.callbacks) await runCallback('onRetry', plan.args.onRetry, outcome.ctx, log, outcome.error);
       log.write('info', `Retrying in ${formatMs(plan.retryDelayMs)} (retryDelay, on the run's clock)`);
@@ -86,20 +125,30 @@ export async function runTaskInstance(shared: RunShared, plan: TaskPlan, result:
     }
     setTaskState(shared, result, 'failed', result.error);
     if (mode.callbacks) await runCallback('onFailure', plan.args.onFailure, outcome.ctx, log, outcome.error);
-    return 'failed';
+    return { state: 'failed', skip: [] };
   }
 }
 
-async function attempt(shared: RunShared, plan: TaskPlan, tryNumber: number, log: TaskLogBuffer): Promise<TryOutcome> {
+async function attempt(
+  shared: RunShared,
+  plan: TaskPlan,
+  tryNumber: number,
+  log: TaskLogBuffer,
+  result: TaskInstanceResult,
+  instance: InstanceInput,
+): Promise<TryOutcome> {
   const controller = plan.timeoutMs === null ? null : new AbortController();
-  const ctx = buildContext(shared, plan, tryNumber, controller?.signal ?? shared.idleSignal, log);
+  const ctx = buildContext(shared, plan, tryNumber, controller?.signal ?? shared.idleSignal, log, instance.mapIndex, result);
   let endTry = async () => {};
   try {
     addHooks(shared, ctx);
     endTry = scopeWarehouseToTry(ctx);
-    const body = invokeBody(shared, plan, ctx);
-    const value = controller ? await withTimeout(body, plan, controller) : await body;
-    return { ctx, ok: true, value };
+    const input = { ...resolveInputs(shared, plan), ...instance.mapped };
+    const body = invokeBody(shared, plan, ctx, input);
+    const value = controller ? await withTimeout(body, plan, controller, ctx) : await body;
+    checkOutput(shared, plan, value, instance.mapIndex);
+    const skip = controlSkips(shared, plan, ctx, value);
+    return { ctx, ok: true, value, skip };
   } catch (error) {
     return { ctx, ok: false, error };
   } finally {
@@ -122,8 +171,58 @@ function scopeWarehouseToTry(ctx: TaskContext): () => Promise<void> {
   };
 }
 
+/** The task's `.with()` / `.partial()` values, with each XComArg pulled (Airflow fails a task whose XComArg pushed nothing). */
+export function resolveInputs(shared: RunShared, plan: TaskPlan): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(plan.task.inputs)) out[key] = resolveValue(shared, plan, key, value);
+  return out;
+}
+
+/** A value, or the XCom an XComArg points at. */
+export function resolveValue(shared: RunShared, plan: TaskPlan, key: string, value: unknown): unknown {
+  if (!isXComArg(value)) return value;
+  const from = value.task.id;
+  if (!shared.xcom.has(from, value.xcomKey)) {
+    throw new Error(
+      `input "${key}" of task "${plan.id}" is the XCom "${value.xcomKey}" of task "${from}", which pushed none` +
+        (value.xcomKey === RETURN_VALUE ? ' (it returned undefined)' : ' (set multipleOutputs: true on it to push each key of its result)'),
+    );
+  }
+  return shared.xcom.pull(from, value.xcomKey);
+}
+
+/** multipleOutputs pushes each key; an output that a mapped task expands over must be a list or an object. */
+function checkOutput(shared: RunShared, plan: TaskPlan, value: unknown, mapIndex: number): void {
+  if (plan.args.multipleOutputs && value !== undefined) {
+    if (!isPlainObject(value)) {
+      throw new Error(`task "${plan.id}" has multipleOutputs: true, so it must return a plain object, but returned ${typeName(value)}`);
+    }
+    for (const [key, v] of Object.entries(value)) shared.xcom.push(plan.id, key, v, mapIndex);
+  }
+  if (plan.feedsMapping && !Array.isArray(value) && !isPlainObject(value)) {
+    throw new Error(`task "${plan.id}" feeds a mapped task (.expand), so it must return a list or an object, but returned ${typeName(value)} (Airflow's UnmappableXComTypePushed)`);
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
+}
+
+function typeName(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  return Array.isArray(value) ? 'an array' : typeof value === 'object' ? `a ${value.constructor?.name ?? 'object'}` : `${typeof value} ${JSON.stringify(value)}`;
+}
+
 /** The task's context for one try: Airflow's template context in camelCase, plus hooks. */
-export function buildContext(shared: RunShared, plan: TaskPlan, tryNumber: number, signal: AbortSignal, log: TaskLogBuffer): TaskContext {
+export function buildContext(
+  shared: RunShared,
+  plan: TaskPlan,
+  tryNumber: number,
+  signal: AbortSignal,
+  log: TaskLogBuffer,
+  mapIndex = -1,
+  result?: TaskInstanceResult,
+): TaskContext {
   const { env, interval } = shared;
   let scope: TemplateScope | undefined;
   const scopeOf = () =>
@@ -135,6 +234,17 @@ export function buildContext(shared: RunShared, plan: TaskPlan, tryNumber: numbe
     taskId: plan.id,
     runId: shared.runId,
     tryNumber,
+    mapIndex,
+    now: () => env.clock.now(),
+    sleep: async (ms: number, opts?: { reschedule?: boolean }) => {
+      if (opts?.reschedule && result) setTaskState(shared, result, 'up_for_reschedule');
+      try {
+        await shared.time.sleep(ms, signal);
+      } finally {
+        if (opts?.reschedule && result) setTaskState(shared, result, 'running');
+      }
+    },
+    externalTaskState: (dagId: string, taskId: string | null, logicalDate: Date) => externalTaskState(shared, dagId, taskId, logicalDate),
     logicalDate: interval.start,
     dataIntervalStart: interval.start,
     dataIntervalEnd: interval.end,
@@ -144,7 +254,7 @@ export function buildContext(shared: RunShared, plan: TaskPlan, tryNumber: numbe
     prevDs: shared.prevDs,
     nextDs: shared.nextDs,
     params: { ...shared.params },
-    xcom: shared.xcom.forTask(plan.id),
+    xcom: shared.xcom.forTask(plan.id, mapIndex),
     variables: env.variables,
     connections: env.connections,
     log,
@@ -182,15 +292,36 @@ function addHooks(shared: RunShared, ctx: TaskContext): void {
   for (const key of Object.keys(extra)) if (!(key in ctx) || key in NO_SERVICES) ctx[key] = extra[key];
 }
 
-async function invokeBody(shared: RunShared, plan: TaskPlan, ctx: TaskContext): Promise<unknown> {
+async function invokeBody(shared: RunShared, plan: TaskPlan, ctx: TaskContext, input: Record<string, unknown>): Promise<unknown> {
   const body = plan.task.body;
-  if (typeof body === 'function') return await body(ctx);
-  const args = renderOperatorArgs(body, shared.scopeFor({ taskId: plan.id, kind: body.kind, tryNumber: ctx.tryNumber, xcomPull: (ids, key) => shared.xcom.pull(ids, key) }), taskWhere(shared, plan));
+  if (typeof body === 'function') return await body(ctx, input);
+  // Inputs of an operator task (.partial / .expand) are its arguments, rendered like the others.
+  const operator = Object.keys(input).length === 0 ? body : { ...body, args: { ...body.args, ...input } };
+  const args = renderOperatorArgs(operator, shared.scopeFor({ taskId: plan.id, kind: body.kind, tryNumber: ctx.tryNumber, xcomPull: (ids, key) => shared.xcom.pull(ids, key) }), taskWhere(shared, plan));
   return await body.execute(ctx, args);
 }
 
+/** The state of another DAG's task (or of its run, with taskId null) for a logical date, from the run history. */
+async function externalTaskState(shared: RunShared, dagId: string, taskId: string | null, logicalDate: Date): Promise<string | null> {
+  const store = shared.env.store;
+  if (!store) return null;
+  const runs = await store.runs(dagId);
+  const run = runs
+    .filter((r) => new Date(r.interval.start).getTime() === logicalDate.getTime())
+    .sort((a, b) => new Date(b.startedAt).getTime() - new Date(a.startedAt).getTime())[0];
+  if (!run) return null;
+  if (taskId === null) return run.state;
+  const instances = run.tasks.filter((t) => t.taskId === taskId);
+  if (instances.length === 0) return null;
+  // A mapped task counts as its worst instance.
+  for (const state of ['failed', 'upstream_failed', 'running', 'queued', 'scheduled', 'none', 'skipped']) {
+    if (instances.some((t) => t.state === state)) return state;
+  }
+  return instances[0]!.state;
+}
+
 /** Settle with the body, or fail with a timeout error (and abort ctx.signal) once executionTimeout passes in real time. */
-function withTimeout(body: Promise<unknown>, plan: TaskPlan, controller: AbortController): Promise<unknown> {
+function withTimeout(body: Promise<unknown>, plan: TaskPlan, controller: AbortController, ctx: TaskContext): Promise<unknown> {
   const ms = plan.timeoutMs!;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -198,7 +329,11 @@ function withTimeout(body: Promise<unknown>, plan: TaskPlan, controller: AbortCo
         `task "${plan.id}" timed out after ${formatSeconds(ms)} (executionTimeout); make it faster or raise executionTimeout`,
       );
       controller.abort(error);
-      reject(error);
+      const operator = plan.task.operator;
+      const killed = operator?.onKill ? Promise.resolve().then(() => operator.onKill!(ctx)).catch((killError: unknown) => {
+        ctx.log.error(`onKill failed: ${errorMessage(killError)}`);
+      }) : Promise.resolve();
+      void killed.then(() => reject(error));
     }, ms);
     body.then(
       (value) => {

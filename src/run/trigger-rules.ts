@@ -1,27 +1,44 @@
 import type { TaskState, TriggerRule } from '../dag/types.ts';
 
-/** Counts of a task's upstream tasks by final state. */
+/** Counts of a task's upstream task instances by final state (a mapped upstream counts once per map index). */
 export interface UpstreamTally {
   success: number;
   skipped: number;
   failed: number;
   upstreamFailed: number;
-  /** Upstream tasks in any final state. */
+  /** Upstream task instances in any final state. */
   done: number;
 }
 
 /** What the scheduler does with a task given its upstream tally. */
 export type TriggerDecision = 'run' | 'wait' | 'skipped' | 'upstream_failed';
 
-/** The trigger rules dagbox understands. */
-export const TRIGGER_RULES: readonly TriggerRule[] = ['all_success', 'all_done', 'one_failed', 'none_failed'];
+/** Every trigger rule of Airflow 2.8 that dagbox understands (the setup/teardown rules are not among them). */
+export const TRIGGER_RULES: readonly TriggerRule[] = [
+  'all_success',
+  'all_failed',
+  'all_done',
+  'all_skipped',
+  'one_success',
+  'one_failed',
+  'one_done',
+  'none_failed',
+  'none_failed_min_one_success',
+  'none_skipped',
+  'always',
+];
+
+/** True when `value` names a trigger rule dagbox runs. */
+export function isTriggerRule(value: unknown): value is TriggerRule {
+  return typeof value === 'string' && (TRIGGER_RULES as readonly string[]).includes(value);
+}
 
 /** A tally with every count at zero. */
 export function emptyTally(): UpstreamTally {
   return { success: 0, skipped: 0, failed: 0, upstreamFailed: 0, done: 0 };
 }
 
-/** Count one upstream task that reached the final state `state`. */
+/** Count one upstream task instance that reached the final state `state`. */
 export function countUpstream(tally: UpstreamTally, state: TaskState): void {
   if (state === 'success') tally.success++;
   else if (state === 'skipped') tally.skipped++;
@@ -32,34 +49,65 @@ export function countUpstream(tally: UpstreamTally, state: TaskState): void {
 }
 
 /**
- * Airflow's trigger rule evaluation (TriggerRuleDep with flag_upstream_failed): decides as soon
- * as the outcome is certain, without waiting for every upstream task.
+ * Airflow 2.8.1's TriggerRuleDep with `flag_upstream_failed` (as the scheduler and `airflow dags
+ * test` evaluate it): first the state a rule sets before its task can run (skipped or
+ * upstream_failed), then whether the task may run. It decides as soon as the outcome is certain.
  *
- * - all_success: runs when every upstream succeeded; upstream_failed as soon as one failed or
- *   is upstream_failed; skipped as soon as one was skipped.
- * - none_failed: runs when every upstream succeeded or was skipped; upstream_failed as soon as one failed.
- * - one_failed: runs as soon as one upstream failed or is upstream_failed; skipped when all are
- *   done and none failed.
- * - all_done: runs when every upstream is done, whatever its state.
+ * | rule | runs when | skipped when | upstream_failed when |
+ * | --- | --- | --- | --- |
+ * | all_success | every upstream succeeded | one skipped | one failed / upstream_failed |
+ * | all_failed | every upstream failed or upstream_failed | one succeeded or skipped | - |
+ * | all_done | every upstream is done | - | - |
+ * | all_skipped | every upstream skipped | one succeeded, failed or upstream_failed | - |
+ * | one_success | one succeeded | all done and all skipped | all done, none succeeded |
+ * | one_failed | one failed or upstream_failed | all done, none failed | - |
+ * | one_done | one succeeded or failed | all done, none succeeded or failed | - |
+ * | none_failed | all done, none failed / upstream_failed | - | one failed / upstream_failed |
+ * | none_failed_min_one_success | all done, none failed, not all skipped | all skipped | one failed / upstream_failed |
+ * | none_skipped | all done, none skipped | one skipped | - |
+ * | always | at once, without waiting for upstream | - | - |
  *
  * A task without upstream tasks always runs, as in Airflow.
  */
 export function evaluateTriggerRule(rule: TriggerRule, tally: UpstreamTally, upstreamCount: number): TriggerDecision {
-  if (upstreamCount === 0) return 'run';
-  const allDone = tally.done >= upstreamCount;
-  const anyFailed = tally.failed + tally.upstreamFailed > 0;
+  if (upstreamCount === 0 || rule === 'always') return 'run';
+  const { success, skipped, failed, upstreamFailed, done } = tally;
+  const allDone = done >= upstreamCount;
+  const anyFailed = failed + upstreamFailed > 0;
   switch (rule) {
     case 'all_success':
       if (anyFailed) return 'upstream_failed';
-      if (tally.skipped > 0) return 'skipped';
-      return tally.success >= upstreamCount ? 'run' : 'wait';
-    case 'none_failed':
-      if (anyFailed) return 'upstream_failed';
+      if (skipped > 0) return 'skipped';
+      return success >= upstreamCount ? 'run' : 'wait';
+    case 'all_failed':
+      if (success > 0 || skipped > 0) return 'skipped';
+      return failed + upstreamFailed >= upstreamCount ? 'run' : 'wait';
+    case 'all_done':
       return allDone ? 'run' : 'wait';
+    case 'all_skipped':
+      if (success > 0 || anyFailed) return 'skipped';
+      return skipped >= upstreamCount ? 'run' : 'wait';
+    case 'one_success':
+      if (success > 0) return 'run';
+      if (allDone) return done === skipped ? 'skipped' : 'upstream_failed';
+      return 'wait';
     case 'one_failed':
       if (anyFailed) return 'run';
       return allDone ? 'skipped' : 'wait';
-    case 'all_done':
+    case 'one_done':
+      if (success + failed > 0) return 'run';
+      return allDone ? 'skipped' : 'wait';
+    case 'none_failed':
+      if (anyFailed) return 'upstream_failed';
       return allDone ? 'run' : 'wait';
+    case 'none_failed_min_one_success':
+      if (anyFailed) return 'upstream_failed';
+      if (skipped >= upstreamCount) return 'skipped';
+      return allDone ? 'run' : 'wait';
+    case 'none_skipped':
+      if (skipped > 0) return 'skipped';
+      return allDone ? 'run' : 'wait';
+    default:
+      throw new Error(`unknown trigger rule "${String(rule)}"; expected one of ${TRIGGER_RULES.join(', ')}`);
   }
 }

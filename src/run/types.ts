@@ -25,6 +25,8 @@ export interface TaskStateEvent {
   dagId: string;
   runId: string;
   taskId: string;
+  /** The map index of an instance of a mapped task. */
+  mapIndex?: number;
   state: TaskState;
   tryNumber: number;
   at: Date;
@@ -76,11 +78,18 @@ export interface RunEnvironment {
    * abort reason (a signal name or an Error) is quoted in the run's error.
    */
   signal?: AbortSignal;
+  /** Pools and their slots (Airflow's pools); `default_pool` has 128 unless given here. */
+  pools?: Record<string, number>;
 }
 
 /** One task instance of a DAG run, after the run. */
 export interface TaskInstanceResult {
   taskId: string;
+  /**
+   * Set on the instances of a mapped task (`.expand()`): 0, 1, ... per element; -1 when the
+   * task never expanded (it was skipped, upstream_failed, or its list was empty).
+   */
+  mapIndex?: number;
   state: TaskState;
   /** The last try made: 0 when the task never ran, 1 for the first try, ... */
   tryNumber: number;

@@ -9,21 +9,31 @@ export const RETURN_VALUE = 'return_value';
  * {@link XCom} view that pushes under its own id and pulls from any task of the DAG.
  */
 export class XComStore {
-  private readonly values = new Map<string, Map<string, unknown>>();
+  /** Task id -> map index (-1 for an unmapped task) -> key -> value. */
+  private readonly values = new Map<string, Map<number, Map<string, unknown>>>();
+  /** Tasks that are mapped: pulling them gives the list of every map index's value. */
+  private readonly mapped = new Set<string>();
 
   constructor(
     private readonly dagId: string,
     private readonly taskIds: ReadonlySet<string> | ReadonlyMap<string, unknown>,
   ) {}
 
-  /** Forget what a task pushed: a task's XComs are cleared when it (re)starts, as in Airflow. */
-  clear(taskId: string): void {
-    this.values.delete(taskId);
+  /** Say that a task is mapped, so that a pull of it returns the values of all its map indexes. */
+  markMapped(taskId: string): void {
+    this.mapped.add(taskId);
   }
 
-  push(taskId: string, key: string, value: unknown): void {
-    let byKey = this.values.get(taskId);
-    if (!byKey) this.values.set(taskId, (byKey = new Map()));
+  /** Forget what a task instance pushed: its XComs are cleared when it (re)starts, as in Airflow. */
+  clear(taskId: string, mapIndex = -1): void {
+    this.values.get(taskId)?.delete(mapIndex);
+  }
+
+  push(taskId: string, key: string, value: unknown, mapIndex = -1): void {
+    let byIndex = this.values.get(taskId);
+    if (!byIndex) this.values.set(taskId, (byIndex = new Map()));
+    let byKey = byIndex.get(mapIndex);
+    if (!byKey) byIndex.set(mapIndex, (byKey = new Map()));
     byKey.set(key, value);
   }
 
@@ -37,16 +47,30 @@ export class XComStore {
     return this.pullOne(taskIds, key);
   }
 
-  /** The XCom view a task's context gets. */
-  forTask(taskId: string): XCom {
+  /** The XCom view a task instance's context gets. */
+  forTask(taskId: string, mapIndex = -1): XCom {
     return {
-      push: (key, value) => this.push(taskId, key, value),
+      push: (key, value) => this.push(taskId, key, value, mapIndex),
       pull: (taskIds, key) => this.pull(taskIds, key),
     };
   }
 
+  /** Whether the task instance pushed `key` (an XComArg of a task that pushed nothing is an error). */
+  has(taskId: string, key: string): boolean {
+    const byIndex = this.values.get(taskId);
+    if (!byIndex) return false;
+    if (this.mapped.has(taskId)) return [...byIndex.values()].some((byKey) => byKey.has(key));
+    return byIndex.get(-1)?.has(key) ?? false;
+  }
+
   private pullOne(taskId: string, key: string): unknown {
-    const byKey = this.values.get(taskId);
+    const byIndex = this.values.get(taskId);
+    if (this.mapped.has(taskId)) {
+      // A mapped task's value is the list of its map indexes' values, in map index order (Airflow's LazyXComAccess).
+      const indexes = [...(byIndex?.keys() ?? [])].filter((i) => i >= 0).sort((a, b) => a - b);
+      return indexes.filter((i) => byIndex!.get(i)!.has(key)).map((i) => byIndex!.get(i)!.get(key));
+    }
+    const byKey = byIndex?.get(-1);
     if (byKey) return byKey.get(key);
     if (!this.taskIds.has(taskId)) {
       throw new Error(

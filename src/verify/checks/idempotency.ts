@@ -1,4 +1,6 @@
+import type { Dag } from '../../dag/dag.ts';
 import type { DataInterval } from '../../dag/types.ts';
+import { decidesByTime, wallClockFinding, WALL_CLOCK_SHIFT_MS, withWallClockShifted } from '../wall-clock.ts';
 import type { DagRunResult } from '../../run/index.ts';
 import type { VerifyContext } from '../context.ts';
 import { intervalLabel, plural } from '../labels.ts';
@@ -46,7 +48,7 @@ export async function forwardPass(ctx: VerifyContext, intervals: readonly DataIn
     state = afterFirst;
     let last = first;
     if (rerun) {
-      const outcome = await rerunAndCompare(ctx, interval, afterFirst, previous);
+      const outcome = await rerunAndCompare(ctx, interval, afterFirst, previous, first);
       checked++;
       if (outcome.broken) return { state, failures, checked, broken: outcome.broken, lastRuns };
       if (outcome.failure) failures.push(outcome.failure);
@@ -71,8 +73,13 @@ export interface RerunOutcome {
  * Re-run `interval` on a state it produced (`afterFirst`) and compare. On a difference, keep the
  * changed tables, run once more and diff the 2nd and 3rd runs: rows are only kept when needed.
  */
-export async function rerunAndCompare(ctx: VerifyContext, interval: DataInterval, afterFirst: StateFingerprint, previous: DagRunResult | null): Promise<RerunOutcome> {
-  const second = await ctx.run('re-run', interval, previous);
+export async function rerunAndCompare(ctx: VerifyContext, interval: DataInterval, afterFirst: StateFingerprint, previous: DagRunResult | null, first?: DagRunResult): Promise<RerunOutcome> {
+  // A DAG that branches or senses re-runs with the wall clock moved: its decisions must follow the interval.
+  const dag = 'dag' in ctx.runner ? (ctx.runner as { dag: Dag }).dag : null;
+  const moved = dag !== null && first !== undefined && decidesByTime(dag);
+  const second = moved ? await withWallClockShifted(WALL_CLOCK_SHIFT_MS, () => ctx.run('re-run', interval, previous)) : await ctx.run('re-run', interval, previous);
+  const clockFinding = moved ? wallClockFinding(dag, interval, first, second) : null;
+  if (clockFinding) return { state: await ctx.capture(), failure: clockFinding, broken: null, run: second };
   if (ctx.verdict(second) === 'broken') return { state: afterFirst, failure: null, broken: second, run: second };
   const afterSecond = await ctx.capture();
   const changes = ctx.compare(afterFirst, afterSecond);
