@@ -7,6 +7,11 @@
  * dag.task('say', (ctx) => ctx.log.info(`hello ${ctx.ds}`));
  * export default dag;
  * ```
+ *
+ * src/index.ts is the public `dagbox` entry that DAG files import.
+ *
+ * May import: anything below app/ (never app/, cli/, dev/ or testing/) (the layers are checked by
+ * .dependency-cruiser.cjs).
  */
 export { Dag, Task, TaskGroup, XComArg, chain, isDag } from './dag/dag.ts';
 export type { ExpandInputs, Inputs, Node, NodeLike, ShortCircuitOptions, TaskControl } from './dag/dag.ts';

@@ -1,3 +1,17 @@
+/**
+ * src/app/: the application layer that cli/, dev/ and testing/ sit on side by side: a Project
+ * (project.ts: config, DAGs, run environment, run history, `openProject`), the session
+ * (session.ts: servers + clients + fixtures + snapshots; hooks.ts: the task-context members they
+ * give) and the text of runs for people (format.ts).
+ *
+ * Names: the *servers* are the running MySQL, Postgres and S3 (services/, a ServiceSet); a
+ * *session* is those servers with their clients, fixtures and snapshots (app/session.ts); the
+ * *dev session* is `dagbox dev`'s watch loop on a session (dev/dev-session.ts).
+ *
+ * May import: every folder below it (verify/, run/, operators/, alerts/, fixtures/, snapshot/,
+ * services/, warehouse/, dag/, config/, template/, schedule/, sql/, shared/); never cli/, dev/ or
+ * testing/ (the layers are checked by .dependency-cruiser.cjs).
+ */
 import { resolve } from 'node:path';
 import { loadConfig, type DagboxConfig } from '../config/config.ts';
 import { StateDirError, stateDirOf } from '../config/state-dir.ts';

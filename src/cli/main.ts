@@ -1,3 +1,11 @@
+/**
+ * src/cli/: the `dagbox` command line. main.ts builds the program and maps errors to exit codes;
+ * options.ts holds what every command shares (`-C`, `--dags`, `--json`, `--services`, the
+ * output streams); one module per command group (dags, tasks, test, dev).
+ *
+ * May import: app/, dev/ and the folders below them; nothing imports cli/ (the layers are checked
+ * by .dependency-cruiser.cjs).
+ */
 import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
 import { registerDagCommands } from './dags.ts';

@@ -1,3 +1,10 @@
+/**
+ * src/config/: the project's settings (`dagbox.config.ts`), Airflow-style connections and
+ * variables, and which names hold secrets (sensitive.ts).
+ *
+ * May import: shared/; types from dag/ and verify/ (the layers are checked by
+ * .dependency-cruiser.cjs).
+ */
 import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';

@@ -1,3 +1,10 @@
+/**
+ * src/dag/: the DAG model (dag.ts: Dag, Task, TaskGroup, chain; types.ts: what DAG code sees),
+ * the DagBag loader (loader.ts) and validation (validate.ts).
+ *
+ * May import: config/, template/, schedule/, shared/; types from verify/ (the layers are checked
+ * by .dependency-cruiser.cjs).
+ */
 import type {
   DagOptions,
   Operator,

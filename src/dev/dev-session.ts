@@ -1,3 +1,12 @@
+/**
+ * src/dev/: `dagbox dev`. dev-session.ts is the dev session (the watch loop on a session: load,
+ * run, verify, re-run on save); dag-host.ts and dag-worker.ts import DAG files fresh in a worker
+ * thread (worker.mjs, fresh-hooks.mjs); graph.ts is the import graph of DAG files; watcher.ts
+ * normalises file events.
+ *
+ * May import: app/ and the folders below it; never cli/ (the layers are checked by
+ * .dependency-cruiser.cjs).
+ */
 import { existsSync, statSync } from 'node:fs';
 import { basename, relative } from 'node:path';
 import pc from 'picocolors';

@@ -10,6 +10,9 @@
  *   .to(dag.task('load', s3ToWarehouse({ s3Key: 'nps/{{ ds }}.csv', schema: 'raw_data', table: 'nps', copyOptions: ['CSV', 'IGNOREHEADER 1'], method: 'UPSERT' })));
  * export default dag;
  * ```
+ *
+ * May import: dag/, config/, template/, warehouse/, sql/, shared/ (the layers are checked by
+ * .dependency-cruiser.cjs).
  */
 export { sql } from './sql.ts';
 export type { SqlArgs } from './sql.ts';

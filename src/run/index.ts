@@ -8,6 +8,12 @@
  *   clock: new VirtualClock(new Date()), store: await RunStore.open('.dagbox') };
  * const run = await runDagRun(dag, interval, env);
  * ```
+ *
+ * src/run/: the executor. task-queue.ts is the task queue of one run; deciding which runs exist is
+ * schedule/ (runIntervals asks it).
+ *
+ * May import: dag/, config/, template/, schedule/, shared/ (the layers are checked by .dependency-
+ * cruiser.cjs).
  */
 export { VirtualClock, realClock } from './clock.ts';
 export type { Clock } from './clock.ts';

@@ -1,6 +1,9 @@
 /**
  * dagbox's schedule core: data intervals from cron/preset + startDate + endDate + catchup +
  * time zone, with Airflow 2 semantics. Pure: *now* is always an argument, never `Date.now()`.
+ *
+ * May import: shared/ only (the pure core: no clock, no I/O) (the layers are checked by
+ * .dependency-cruiser.cjs).
  */
 export type { ScheduleSpec, DagRunInfo, TimeRestriction } from './types.ts';
 export {

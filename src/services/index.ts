@@ -6,6 +6,14 @@
  * await using services = await startServices();
  * const s3 = createS3Client(services.s3);
  * ```
+ *
+ * src/services/: starting servers, the first of the three concerns services/ used to hold
+ * (fixtures/ and snapshot/ are the others). The running MySQL, Postgres and S3 of one session are
+ * its *servers*: a ServiceSet, from startServices (start-services.ts), one file set per backend
+ * under mysql/, postgres/ and s3/.
+ *
+ * May import: config/, sql/, shared/ (never fixtures/, snapshot/ or verify/) (the layers are
+ * checked by .dependency-cruiser.cjs).
  */
 export type {
   Availability,

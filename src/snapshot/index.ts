@@ -9,6 +9,11 @@
  * - S3: objects copied to a store bucket; restore deletes objects created since and copies back
  *   those deleted or changed.
  *
+ * src/snapshot/: snapshot and restore, the third concern split out of services/; it works on
+ * clients (service-clients.ts), whichever way a server was started.
+ *
+ * May import: sql/, shared/ (the layers are checked by .dependency-cruiser.cjs).
+ *
  * @module
  */
 export { dropSnapshot, restore, snapshot, type RestoreReport, type Snapshot } from './snapshot.ts';

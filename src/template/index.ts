@@ -3,6 +3,8 @@
  * `{{ var.value.KEY }}`, `{{ macros.ds_add(ds, 1) }}`, `{{ data_interval_start | ds_nodash }}`,
  * `{% if %}`, `{% for %}`), with Airflow's context values. Rendering produces text (or its parts);
  * binding values into SQL safely is the caller's job.
+ *
+ * May import: schedule/, shared/ (the layers are checked by .dependency-cruiser.cjs).
  */
 export { render, renderParts, checkTemplate } from './render.ts';
 export { templateScope, CONTEXT_NAMES, type ScopeInput, type ScopeTask } from './scope.ts';

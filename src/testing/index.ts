@@ -15,6 +15,11 @@
  * });
  * ```
  *
+ *
+ * src/testing/: the public `dagbox/testing` entry, side by side with cli/ and dev/ on app/.
+ *
+ * May import: app/ and every folder below it; never cli/ or dev/ (the layers are checked by
+ * .dependency-cruiser.cjs).
  * @module
  */
 import { expect } from 'vitest';

@@ -12,6 +12,9 @@
  * console.log(formatVerification(report).join('\n'));
  * ```
  *
+ * May import: run/, dag/, config/, template/, schedule/, snapshot/, sql/, shared/; not services/
+ * (it needs clients, not the server launcher) (the layers are checked by .dependency-cruiser.cjs).
+ *
  * @module
  */
 export { verifyDag, CHECK_TITLES, type VerifyDagOptions } from './verify-dag.ts';

@@ -7,6 +7,8 @@
  * const warehouse = createWarehouse({ pool: () => pool, s3, sessionBucket: 'dagbox' });
  * await warehouse.query("COPY raw_data.nps FROM 's3://_/nps.csv' CSV IGNOREHEADER 1");
  * ```
+ *
+ * May import: sql/, shared/ (the layers are checked by .dependency-cruiser.cjs).
  */
 export { createWarehouse, wrapClient } from './warehouse-pool.ts';
 export type { WarehouseOptions } from './warehouse-pool.ts';
