@@ -238,9 +238,9 @@ class Evaluator {
   private dateMember(object: PyDateTime | PyDate | TimeDelta, name: string, e: Extract<Expr, { kind: 'attr' }>): unknown {
     const proto = Object.getPrototypeOf(object) as Record<string, unknown>;
     const descriptor = Object.getOwnPropertyDescriptor(proto, name);
-    if (!descriptor || name === 'constructor' || name === 'withWall' || name === 'instant' || name === 'zone' || name === 'wall' || name === 'offsetMs') {
+    if (!descriptor || INTERNAL_MEMBERS.has(name)) {
       const kind = object instanceof PyDateTime ? 'date-time' : object instanceof PyDate ? 'date' : 'timedelta';
-      const members = Object.getOwnPropertyNames(proto).filter((n) => !['constructor', 'withWall', 'wall', 'offsetMs', 'fields', 'toString'].includes(n));
+      const members = Object.getOwnPropertyNames(proto).filter((n) => !INTERNAL_MEMBERS.has(n));
       throw this.error(`a ${kind} has no attribute "${name}" (${exprText(e)} in ${this.source})${didYouMean(name, members)}; it has ${members.join(', ')}`, { unknownName: exprText(e) });
     }
     if (descriptor.get) return descriptor.get.call(object);
@@ -423,6 +423,9 @@ function equal(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => equal(v, b[i]));
   return a === b;
 }
+
+/** Members of the date classes that are dagbox's, not Python's or pendulum's. */
+const INTERNAL_MEMBERS = new Set(['constructor', 'withWall', 'instant', 'zone', 'wall', 'offsetMs', 'fields', 'toString', 'ms', 'parts', 'applyToWall', 'negate']);
 
 type Method<T> = (self: T, args: unknown[], kwargs: Record<string, unknown>) => unknown;
 
