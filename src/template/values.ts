@@ -86,7 +86,8 @@ function pyRepr(value: unknown): string {
 /** How a value is described in messages: `the string "nps"`, `None`, `a list`. */
 export function describeValue(value: unknown): string {
   if (value === null || value === undefined) return 'None';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 30 ? `${value.slice(0, 30)}…` : value)}`;
+  // A long string is described rather than cut: a cut secret would no longer be masked.
+  if (typeof value === 'string') return value.length > 40 ? `a string of ${value.length} characters` : `the string ${JSON.stringify(value)}`;
   if (Array.isArray(value)) return 'a list';
   if (value instanceof PyDateTime) return `the date-time ${value.toString()}`;
   if (value instanceof PyDate) return `the date ${value.toString()}`;
