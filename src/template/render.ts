@@ -5,7 +5,7 @@ import { MACRO_USAGE } from './macros.ts';
 import { exprText, parseTemplate, pathOf, pathText, SyntaxProblem, type Expr, type TemplateNode } from './parse.ts';
 import { CONTEXT_NAMES, STRING_NAMES } from './scope.ts';
 import { TemplateError, type TemplatePart, type TemplateScope } from './types.ts';
-import { Accessor, describeValue, isDict, Namespace, PyCallable, toText, truthy, UNDEFINED } from './values.ts';
+import { Accessor, capitalize, describeValue, isDict, Namespace, PyCallable, replaceCount, stripChars, titleCase, toText, truthy, UNDEFINED } from './values.ts';
 
 const KNOWN = () => `${CONTEXT_NAMES.join(', ')}, params.X, var.value.KEY, ${Object.values(MACRO_USAGE).map((m) => m.usage).join(', ')}`;
 
@@ -448,8 +448,8 @@ const STRING_METHODS: Record<string, Method<string>> = {
   startswith: (s, [prefix]) => s.startsWith(str(prefix)),
   endswith: (s, [suffix]) => s.endsWith(str(suffix)),
   zfill: (s, [width]) => (s.startsWith('-') ? `-${s.slice(1).padStart(Number(width) - 1, '0')}` : s.padStart(Number(width), '0')),
-  title: (s) => s.toLowerCase().replace(/(^|[^A-Za-z])([a-z])/g, (_m, p: string, c: string) => p + c.toUpperCase()),
-  capitalize: (s) => s.charAt(0).toUpperCase() + s.slice(1).toLowerCase(),
+  title: (s) => titleCase(s),
+  capitalize: (s) => capitalize(s),
   join: (s, [items]) => {
     if (!Array.isArray(items)) throw new Error(`join() takes a list, found ${describeValue(items)}`);
     return items.map(str).join(s);
@@ -459,26 +459,6 @@ const STRING_METHODS: Record<string, Method<string>> = {
     return s.replace(/\{([A-Za-z_0-9]*)\}/g, (_m, key: string) => toText(key === '' ? args[next++] : /^\d+$/.test(key) ? args[Number(key)] : kwargs[key]));
   },
 };
-
-function stripChars(s: string, chars: string, left: boolean, right: boolean): string {
-  let [a, b] = [0, s.length];
-  while (left && a < b && chars.includes(s[a]!)) a++;
-  while (right && b > a && chars.includes(s[b - 1]!)) b--;
-  return s.slice(a, b);
-}
-
-function replaceCount(s: string, old: string, replacement: string, count: number): string {
-  if (count < 0) return s.split(old).join(replacement);
-  let out = s;
-  let from = 0;
-  for (let n = 0; n < count; n++) {
-    const at = out.indexOf(old, from);
-    if (at < 0) break;
-    out = out.slice(0, at) + replacement + out.slice(at + old.length);
-    from = at + replacement.length;
-  }
-  return out;
-}
 
 /** Python's `dict` methods that templates use. */
 const DICT_METHODS: Record<string, (self: Record<string, unknown>, args: unknown[]) => unknown> = {
