@@ -1,9 +1,11 @@
 import type { Dag } from './dag.ts';
 import type { SourceLocation } from './types.ts';
 import { parseDate, scheduleError } from '../schedule/index.ts';
+import { sqlTemplateProblems } from '../operators/sql-template.ts';
 import { checkTemplate } from '../template/index.ts';
 import { didYouMean } from '../shared/suggest.ts';
 import { taskArgsProblem } from './task-args.ts';
+import type { Dialect } from '../sql/sql-lexer.ts';
 
 /** A problem found in a DAG: a sentence and, where known, the file and line it points at. */
 export interface DagProblem {
@@ -82,10 +84,22 @@ export function validateDag(dag: Dag): DagProblem[] {
         for (const message of checkTemplate(text, `task "${task.id}" field "${field}"`, { paramNames })) {
           problems.push({ message: `${name}: ${message}`, location: task.location });
         }
+        const dialect = sqlDialectOf(op, field);
+        for (const message of dialect ? sqlTemplateProblems(text, dialect, `task "${task.id}" field "${field}"`) : []) {
+          problems.push({ message: `${name}: ${message}`, location: task.location });
+        }
       }
     }
   }
   return problems;
+}
+
+/** The dialect of an operator's SQL field when its connection is one of the session's, else null (known only at run time). */
+function sqlDialectOf(op: { args: object; sqlFields?: Readonly<Record<string, string | undefined>> }, field: string): Dialect | null {
+  const connField = op.sqlFields?.[field];
+  const connId = connField === undefined ? undefined : (op.args as Record<string, unknown>)[connField];
+  if (typeof connId !== 'string') return null;
+  return ({ mysql: 'mysql', postgres: 'postgres', redshift: 'postgres' } as const)[connId.toLowerCase() as 'mysql'] ?? null;
 }
 
 function dateProblem(name: string, field: string, value: string | Date, timezone: string, location: SourceLocation | undefined): DagProblem[] {

@@ -1,3 +1,4 @@
+import { parseTemplate, type TemplateNode } from '../template/parse.ts';
 import { TemplateError, type TemplatePart } from '../template/types.ts';
 import { HOLE_CLOSE, HOLE_OPEN, isTrivia, leadingKeyword, lexSql, splitStatements, stringValue, type Dialect, type Token } from '../sql/sql-lexer.ts';
 
@@ -90,6 +91,43 @@ export function bindSql(template: string, options: BindOptions): BoundSql {
   const statements = splitStatements(lexSql(text, options.dialect));
   const bound = statements.map((statement, i) => new StatementBinder(statement.tokens, holes, options, statements.length > 1 ? `${options.where}, statement ${i + 1}` : options.where).bind());
   return { statements: bound, rendered: parts.map((p) => p.text).join('') };
+}
+
+/**
+ * Problems a SQL template has whatever its values, for DAG loading: a `{{ ... }}` inside a SQL
+ * comment (every branch of `{% if %}` and the body of `{% for %}` are looked at). Syntax errors
+ * are left to the template check.
+ */
+export function sqlTemplateProblems(template: string, dialect: Dialect, where: string): string[] {
+  let nodes: TemplateNode[];
+  try {
+    nodes = parseTemplate(template);
+  } catch {
+    return [];
+  }
+  const sources: string[] = [];
+  const flatten = (list: TemplateNode[]): string =>
+    list
+      .map((n) => {
+        if (n.kind === 'text') return n.text;
+        if (n.kind === 'output') return `${HOLE_OPEN}${sources.push(n.source) - 1}${HOLE_CLOSE}`;
+        if (n.kind === 'if') return [...n.branches.map((b) => flatten(b.body)), flatten(n.otherwise ?? [])].join('\n');
+        if (n.kind === 'for') return `${flatten(n.body)}\n${flatten(n.otherwise ?? [])}`;
+        return '';
+      })
+      .join('');
+  const text = flatten(nodes);
+  return lexSql(text, dialect)
+    .filter((t) => t.kind === 'comment' && t.text.includes(HOLE_OPEN))
+    .map((t) => commentProblem(sources[Number(/\uE000(\d+)\uE001/.exec(t.text)![1])]!, where).message);
+}
+
+function commentProblem(source: string, where: string): TemplateError {
+  return new TemplateError(
+    `${where}: ${source} is inside a SQL comment, which cannot take a bound value (and MySQL runs /*! ... */ comments as SQL); ` +
+      'move the value out of the comment, or write the note as a template comment {# ... #}, which is removed before the SQL is sent',
+    { where, expression: source },
+  );
 }
 
 interface Hole {
@@ -289,12 +327,7 @@ class StatementBinder {
   }
 
   private inComment(t: Token): TemplateError {
-    const source = this.holes[Number(/\uE000(\d+)\uE001/.exec(t.text)![1])]!.source;
-    return new TemplateError(
-      `${this.where}: ${source} is inside a SQL comment, which cannot take a bound value (and MySQL runs /*! ... */ comments as SQL); ` +
-        'move the value out of the comment, or write the note as a template comment {# ... #}, which is removed before the SQL is sent',
-      { where: this.where, expression: source },
-    );
+    return commentProblem(this.holes[Number(/\uE000(\d+)\uE001/.exec(t.text)![1])]!.source, this.where);
   }
 
   /** `text` with each hole marker replaced by the hole's rendered value, each checked by `safe`. */

@@ -37,9 +37,9 @@ export interface SqlArgs {
  * connection, in one transaction unless `autocommit`; a failure rolls back and fails the task.
  * Through `redshift` the statements may use Redshift's COPY/UNLOAD/GETDATE()/#temp.
  *
- * `sql` is listed in templateFields so `dagbox tasks render` shows it with values filled in, but
- * that text is never sent: execute binds the raw template, so `'{{ ds }}'` reaches the database
- * as a parameter.
+ * `sql` is a SQL field (`sqlFields`): `dagbox tasks render` binds it as execute does and shows
+ * the one rendering both use; execute sends the bound statements, so `'{{ ds }}'` reaches the
+ * database as a parameter and `part_{{ ds_nodash }}` as the name `part_20210205`.
  *
  * ```ts
  * dag.task('summary', sql({

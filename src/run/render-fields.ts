@@ -118,8 +118,14 @@ export function renderTaskFields(
     mask: (text) => masker.mask(text),
     location: location ? `${relative(process.cwd(), location.file) || location.file}:${location.line}` : undefined,
   };
-  const fields = renderOperatorFields(operator, shared.scopeFor({ taskId: task.id, kind: operator.kind }), `task "${task.id}" of DAG "${dag.id}"`, sql);
-  return maskDeep(fields, masker) as Record<string, unknown>;
+  try {
+    const fields = renderOperatorFields(operator, shared.scopeFor({ taskId: task.id, kind: operator.kind }), `task "${task.id}" of DAG "${dag.id}"`, sql);
+    return maskDeep(fields, masker) as Record<string, unknown>;
+  } catch (error) {
+    // A message may quote a value (`params.x is the string "..."`): secrets in it are masked too.
+    if (error instanceof Error) error.message = masker.mask(error.message);
+    throw error;
+  }
 }
 
 function maskDeep(value: unknown, masker: Masker): unknown {

@@ -14,7 +14,7 @@ export type Dialect = 'postgres' | 'mysql';
 export type TokenKind =
   /** Whitespace. */
   | 'space'
-  /** `-- ...`, `/* ... *\/`, and MySQL's `# ...`. */
+  /** `-- ...`, `/* ... *\/`, and MySQL's `# ...` (MySQL's `/*! ... *\/` is SQL, not a comment). */
   | 'comment'
   /** A keyword or unquoted identifier. */
   | 'word'

@@ -3,7 +3,7 @@
  * `ts_nodash`, `ts_nodash_with_tz`) and the Jinja built-ins templates use.
  */
 import { PyDate, PyDateTime } from './dates.ts';
-import { describeValue, isDict, pyJson, toText, UNDEFINED } from './values.ts';
+import { capitalize, describeValue, isDict, pyJson, replaceCount, stripChars, titleCase, toText, UNDEFINED } from './values.ts';
 
 /** A filter: the value before `|`, then the filter's own arguments. */
 export type Filter = (value: unknown, args: unknown[], kwargs: Record<string, unknown>) => unknown;
@@ -50,32 +50,10 @@ export const FILTERS: Readonly<Record<string, Filter>> = Object.freeze({
   ts_nodash_with_tz: dateFilter('ts_nodash_with_tz', (d) => iso(d).replaceAll('-', '').replaceAll(':', '')),
   upper: (v) => toText(v).toUpperCase(),
   lower: (v) => toText(v).toLowerCase(),
-  title: (v) => toText(v).toLowerCase().replace(/(^|[^A-Za-z])([a-z])/g, (_m, p: string, c: string) => p + c.toUpperCase()),
-  capitalize: (v) => {
-    const s = toText(v);
-    return s.charAt(0).toUpperCase() + s.slice(1).toLowerCase();
-  },
-  trim: (v, [chars]) => {
-    const s = toText(v);
-    if (chars === undefined) return s.trim();
-    const set = toText(chars);
-    let [a, b] = [0, s.length];
-    while (a < b && set.includes(s[a]!)) a++;
-    while (b > a && set.includes(s[b - 1]!)) b--;
-    return s.slice(a, b);
-  },
-  replace: (v, [old, replacement, count]) => {
-    const s = toText(v);
-    if (typeof count !== 'number') return s.split(toText(old)).join(toText(replacement));
-    let out = s;
-    for (let n = 0, from = 0; n < count; n++) {
-      const at = out.indexOf(toText(old), from);
-      if (at < 0) break;
-      out = out.slice(0, at) + toText(replacement) + out.slice(at + toText(old).length);
-      from = at + toText(replacement).length;
-    }
-    return out;
-  },
+  title: (v) => titleCase(toText(v)),
+  capitalize: (v) => capitalize(toText(v)),
+  trim: (v, [chars]) => (chars === undefined ? toText(v).trim() : stripChars(toText(v), toText(chars), true, true)),
+  replace: (v, [old, replacement, count]) => replaceCount(toText(v), toText(old), toText(replacement), typeof count === 'number' ? count : -1),
   default: (v, [fallback = '', boolean = false], kwargs) => {
     const useFalsy = kwargs.boolean ?? boolean;
     const dflt = 'default_value' in kwargs ? kwargs.default_value : fallback;

@@ -5,7 +5,7 @@ import { MACRO_USAGE } from './macros.ts';
 import { exprText, parseTemplate, pathOf, pathText, SyntaxProblem, type Expr, type TemplateNode } from './parse.ts';
 import { CONTEXT_NAMES, STRING_NAMES } from './scope.ts';
 import { TemplateError, type TemplatePart, type TemplateScope } from './types.ts';
-import { Accessor, describeValue, isDict, Namespace, PyCallable, toText, truthy, UNDEFINED } from './values.ts';
+import { Accessor, capitalize, describeValue, isDict, Namespace, PyCallable, replaceCount, stripChars, titleCase, toText, truthy, UNDEFINED } from './values.ts';
 
 const KNOWN = () => `${CONTEXT_NAMES.join(', ')}, params.X, var.value.KEY, ${Object.values(MACRO_USAGE).map((m) => m.usage).join(', ')}`;
 
@@ -238,9 +238,9 @@ class Evaluator {
   private dateMember(object: PyDateTime | PyDate | TimeDelta, name: string, e: Extract<Expr, { kind: 'attr' }>): unknown {
     const proto = Object.getPrototypeOf(object) as Record<string, unknown>;
     const descriptor = Object.getOwnPropertyDescriptor(proto, name);
-    if (!descriptor || name === 'constructor' || name === 'withWall' || name === 'instant' || name === 'zone' || name === 'wall' || name === 'offsetMs') {
+    if (!descriptor || INTERNAL_MEMBERS.has(name)) {
       const kind = object instanceof PyDateTime ? 'date-time' : object instanceof PyDate ? 'date' : 'timedelta';
-      const members = Object.getOwnPropertyNames(proto).filter((n) => !['constructor', 'withWall', 'wall', 'offsetMs', 'fields', 'toString'].includes(n));
+      const members = Object.getOwnPropertyNames(proto).filter((n) => !INTERNAL_MEMBERS.has(n));
       throw this.error(`a ${kind} has no attribute "${name}" (${exprText(e)} in ${this.source})${didYouMean(name, members)}; it has ${members.join(', ')}`, { unknownName: exprText(e) });
     }
     if (descriptor.get) return descriptor.get.call(object);
@@ -424,6 +424,9 @@ function equal(a: unknown, b: unknown): boolean {
   return a === b;
 }
 
+/** Members of the date classes that are dagbox's, not Python's or pendulum's. */
+const INTERNAL_MEMBERS = new Set(['constructor', 'withWall', 'instant', 'zone', 'wall', 'offsetMs', 'fields', 'toString', 'ms', 'parts', 'applyToWall', 'negate']);
+
 type Method<T> = (self: T, args: unknown[], kwargs: Record<string, unknown>) => unknown;
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : toText(v));
@@ -445,8 +448,8 @@ const STRING_METHODS: Record<string, Method<string>> = {
   startswith: (s, [prefix]) => s.startsWith(str(prefix)),
   endswith: (s, [suffix]) => s.endsWith(str(suffix)),
   zfill: (s, [width]) => (s.startsWith('-') ? `-${s.slice(1).padStart(Number(width) - 1, '0')}` : s.padStart(Number(width), '0')),
-  title: (s) => s.toLowerCase().replace(/(^|[^A-Za-z])([a-z])/g, (_m, p: string, c: string) => p + c.toUpperCase()),
-  capitalize: (s) => s.charAt(0).toUpperCase() + s.slice(1).toLowerCase(),
+  title: (s) => titleCase(s),
+  capitalize: (s) => capitalize(s),
   join: (s, [items]) => {
     if (!Array.isArray(items)) throw new Error(`join() takes a list, found ${describeValue(items)}`);
     return items.map(str).join(s);
@@ -456,26 +459,6 @@ const STRING_METHODS: Record<string, Method<string>> = {
     return s.replace(/\{([A-Za-z_0-9]*)\}/g, (_m, key: string) => toText(key === '' ? args[next++] : /^\d+$/.test(key) ? args[Number(key)] : kwargs[key]));
   },
 };
-
-function stripChars(s: string, chars: string, left: boolean, right: boolean): string {
-  let [a, b] = [0, s.length];
-  while (left && a < b && chars.includes(s[a]!)) a++;
-  while (right && b > a && chars.includes(s[b - 1]!)) b--;
-  return s.slice(a, b);
-}
-
-function replaceCount(s: string, old: string, replacement: string, count: number): string {
-  if (count < 0) return s.split(old).join(replacement);
-  let out = s;
-  let from = 0;
-  for (let n = 0; n < count; n++) {
-    const at = out.indexOf(old, from);
-    if (at < 0) break;
-    out = out.slice(0, at) + replacement + out.slice(at + old.length);
-    from = at + replacement.length;
-  }
-  return out;
-}
 
 /** Python's `dict` methods that templates use. */
 const DICT_METHODS: Record<string, (self: Record<string, unknown>, args: unknown[]) => unknown> = {

@@ -1,3 +1,4 @@
+import type { Connection } from '../config/connection.ts';
 import type { DataInterval } from '../dag/types.ts';
 import { PyDateTime } from './dates.ts';
 import { MACROS } from './macros.ts';
@@ -64,15 +65,7 @@ export interface ScopeTask {
 }
 
 /** A connection as `{{ conn.ID.host }}` reads it (Airflow's Connection fields). */
-export interface ScopeConnection {
-  connType: string;
-  host: string | null;
-  port: number | null;
-  login: string | null;
-  password: string | null;
-  schema: string | null;
-  extra: Record<string, unknown>;
-}
+export type ScopeConnection = Omit<Connection, 'connId'>;
 
 /** What {@link templateScope} needs; everything past `variable` is optional, so the scope is easy to extend. */
 export interface ScopeInput {

@@ -86,7 +86,8 @@ function pyRepr(value: unknown): string {
 /** How a value is described in messages: `the string "nps"`, `None`, `a list`. */
 export function describeValue(value: unknown): string {
   if (value === null || value === undefined) return 'None';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 30 ? `${value.slice(0, 30)}…` : value)}`;
+  // A long string is described rather than cut: a cut secret would no longer be masked.
+  if (typeof value === 'string') return value.length > 40 ? `a string of ${value.length} characters` : `the string ${JSON.stringify(value)}`;
   if (Array.isArray(value)) return 'a list';
   if (value instanceof PyDateTime) return `the date-time ${value.toString()}`;
   if (value instanceof PyDate) return `the date ${value.toString()}`;
@@ -118,4 +119,36 @@ export function pyJson(value: unknown, indent?: number): string {
     throw new Error(`Object of type ${describeValue(v)} is not JSON serializable`);
   };
   return write(value, 0).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/'/g, '\\u0027');
+}
+
+/** Python's `str.title()`: each word capitalised. */
+export function titleCase(s: string): string {
+  return s.toLowerCase().replace(/(^|[^A-Za-z])([a-z])/g, (_m, p: string, c: string) => p + c.toUpperCase());
+}
+
+/** Python's `str.capitalize()`. */
+export function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1).toLowerCase();
+}
+
+/** Python's `strip(chars)` / `lstrip` / `rstrip`: `chars` removed from the chosen ends. */
+export function stripChars(s: string, chars: string, left: boolean, right: boolean): string {
+  let [a, b] = [0, s.length];
+  while (left && a < b && chars.includes(s[a]!)) a++;
+  while (right && b > a && chars.includes(s[b - 1]!)) b--;
+  return s.slice(a, b);
+}
+
+/** Python's `str.replace(old, new, count)`; a negative count replaces all. */
+export function replaceCount(s: string, old: string, replacement: string, count: number): string {
+  if (count < 0) return s.split(old).join(replacement);
+  let out = s;
+  let from = 0;
+  for (let n = 0; n < count; n++) {
+    const at = out.indexOf(old, from);
+    if (at < 0) break;
+    out = out.slice(0, at) + replacement + out.slice(at + old.length);
+    from = at + replacement.length;
+  }
+  return out;
 }

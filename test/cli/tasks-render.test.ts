@@ -12,6 +12,7 @@ dag.task('load', sql({
   sql: "INSERT INTO stage_{{ params.region }}_{{ ds_nodash }} VALUES ('{{ var.value.api_token }}', '{{ conn.source_db.password }}', '{{ conn.source_db.host }}')",
 }));
 dag.task('bad', sql({ connId: 'redshift', sql: 'SELECT * FROM t_{{ var.value.api_token }}' }));
+dag.task('bad_attr', sql({ connId: 'redshift', sql: "SELECT '{{ var.value.api_token.upper_case }}'" }));
 dag.task('from_file', sql({ connId: 'mysql', sql: [new URL('sql/part.sql', import.meta.url), "SELECT '{{ params.region }}'"] }));
 export default dag;
 `,
@@ -42,6 +43,9 @@ describe('dagbox tasks render', () => {
     expect(r.stderr).toMatch(/dags\/render_me\.ts:\d+: task "bad" of DAG "render_me", field "sql": \{\{ var\.value\.api_token \}\} is part of the name t_\{\{ var\.value\.api_token \}\} and renders to "\*\*\*"/);
     expect(r.stderr + r.stdout).not.toContain('tok-0123-secret');
     expect(r.stderr).not.toContain('    at ');
+    const attr = await run('tasks', 'render', 'render_me', 'bad_attr', '2021-02-05');
+    expect(attr.code).toBe(1);
+    expect(attr.stderr).toContain('var.value.api_token is the string "***", not an object');
   });
 
   it('reads a .sql file given as a URL, as the run does, and renders each item of a list', async () => {

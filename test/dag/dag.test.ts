@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Dag, chain } from '../../src/dag/dag.ts';
 import { findCycle, validateDag } from '../../src/dag/validate.ts';
+import { sql } from '../../src/operators/index.ts';
 
 const opts = { schedule: '@daily', startDate: '2021-02-05' } as const;
 const noop = () => {};
@@ -111,6 +112,18 @@ describe('Dag builder', () => {
     expect(findCycle(dag)).toEqual(expect.arrayContaining(['b', 'c']));
     expect(findCycle(dag)).toHaveLength(3);
     expect(findCycle(dag)).not.toContain('d');
+  });
+
+  it('reports a template value inside a SQL comment when the DAG loads, with the task\'s line (issue 15)', () => {
+    const dag = new Dag({ id: 'comments', ...opts, params: { note: 'x' } });
+    dag.task('del', sql({ connId: 'mysql', sql: "DELETE FROM t WHERE id = 10 /*{{ params.note }}*/; {% if params.note %}SELECT 1 -- {{ ds }}\n{% endif %}" }));
+    dag.task('ok', sql({ connId: 'redshift', sql: "SELECT '{{ ds }}' {# for {{ ds }} #} -- no value here" }));
+    const problems = validateDag(dag);
+    expect(problems.map((p) => p.message)).toEqual([
+      expect.stringContaining('DAG "comments": task "del" field "sql": {{ params.note }} is inside a SQL comment'),
+      expect.stringContaining('DAG "comments": task "del" field "sql": {{ ds }} is inside a SQL comment'),
+    ]);
+    expect(problems[0]!.location?.file).toMatch(/dag\.test\.ts$/);
   });
 
   it('reports bad limits', () => {
