@@ -1,22 +1,26 @@
 /**
- * bench/services: what a dagbox session costs to start and to reset, on its own local services.
+ * bench/services: what a dagbox session costs to start and to reset, on local processes and, where a
+ * container engine answers, on containers (the images DAGBOX_IMAGES selects), in one run:
  *
- * - cold start of all three local services together (target < 2 s);
- * - restore from snapshot after a test's worth of changes (target < 100 ms);
- * each beside the baseline, measured in the same run, of dropping, re-creating and re-loading the
- * fixtures (restore to empty databases and bucket, then `loadFixtures`).
+ * - cold start of all three services together (local target < 2 s; containers < 5 s, images present);
+ * - restore from snapshot after a test's worth of changes (local target < 100 ms; containers below
+ *   1.5 x the local median);
+ * the local figures beside the baseline, measured in the same run, of dropping, re-creating and
+ * re-loading the fixtures (restore to empty databases and bucket, then `loadFixtures`).
  *
  * Fixtures: 3 MySQL and 3 Postgres tables of --rows rows (default 1,000) and --objects S3 objects
  * (default 20, 4 KB each).
  *
  *   npm run bench -- services [--json] [--starts 3] [--iterations 10] [--rows 1000] [--objects 20]
+ *   eval "$(bash ../shared/container-engine/setup.sh)"; DAGBOX_IMAGES=local npm run bench -- services
  */
 import { PutObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { startServices } from '../src/services/index.ts';
+import { startServices, containerRuntimeAvailable } from '../src/services/index.ts';
 import { startSession, type Session } from '../src/app/session.ts';
+import { resolveImageSet } from '../src/services/images.ts';
 import { figure, numberFlag, parseArgs, report } from './lib.ts';
 
 export async function main(args: string[]): Promise<number> {
@@ -26,60 +30,85 @@ export async function main(args: string[]): Promise<number> {
   const rows = numberFlag(flags, 'rows', 1000);
   const objects = numberFlag(flags, 'objects', 20);
   const work = await mkdtemp(join(tmpdir(), 'dagbox-bench-services-'));
-  const quiet = () => {};
   try {
-    const cold: number[] = [];
-    for (let i = 0; i < starts; i++) {
-      const t0 = performance.now();
-      const set = await startServices({ providers: { mysql: 'local', postgres: 'local', s3: 'local' }, stateDir: join(work, 'state'), log: quiet });
-      cold.push(performance.now() - t0);
-      await set.stop();
-    }
-
     const fixturesDir = await writeFixtures(join(work, 'fixtures'), rows, objects);
-    const session = await startSession({ flag: 'local', fixturesDir, stateDir: join(work, 'state'), log: quiet });
-    try {
-      const empty = await session.snapshot('bench_empty');
-      await session.loadFixtures();
-      const reloads: number[] = [];
-      for (let i = 0; i < Math.max(3, Math.ceil(iterations / 2)); i++) {
-        await mutate(session, i);
-        const t0 = performance.now();
-        await session.restore(empty);
-        await session.loadFixtures();
-        reloads.push(performance.now() - t0);
-      }
-      const loaded = await session.snapshot('bench_loaded');
-      const restores: number[] = [];
-      const parts: Record<string, number[]> = { mysql: [], postgres: [], s3: [] };
-      for (let i = 0; i < iterations; i++) {
-        await mutate(session, i);
-        const t0 = performance.now();
-        const r = await session.restore(loaded);
-        restores.push(performance.now() - t0);
-        for (const [service, ms] of Object.entries(r?.services ?? {})) parts[service]?.push(ms);
-      }
-      await session.dropSnapshot(loaded);
-      await session.dropSnapshot(empty);
-      const baseline = median(reloads);
-      return report(
-        {
-          name: 'services',
-          figures: [
-            figure({ figure: `cold start of mysql + postgres + s3 (local), median of ${starts}`, value: median(cold), unit: 'ms', baseline, target: { below: 2000 } }),
-            figure({ figure: `restore from snapshot, median of ${iterations}`, value: median(restores), unit: 'ms', baseline, target: { below: 100 } }),
-            figure({ figure: `restore from snapshot, slowest of ${iterations}`, value: Math.max(...restores), unit: 'ms', baseline: Math.max(...reloads) }),
-            ...Object.entries(parts).map(([service, ms]) => figure({ figure: `restore: ${service} part, median`, value: median(ms), unit: 'ms' })),
-          ],
-        },
-        args,
-        [`baseline: drop, re-create and re-load the fixtures (${rows} rows x 6 tables, ${objects} objects), median ${Math.round(baseline)} ms`],
+    const local = await measure('local', { starts, iterations, fixturesDir, stateDir: join(work, 'state') });
+    const runtime = await containerRuntimeAvailable();
+    const containers = runtime.ok ? await measure('containers', { starts, iterations, fixturesDir, stateDir: join(work, 'state') }) : null;
+    const figures = [
+      figure({ figure: `cold start of mysql + postgres + s3 (local), median of ${starts}`, value: median(local.cold), unit: 'ms', baseline: local.baseline, target: { below: 2000 } }),
+      figure({ figure: `restore from snapshot (local), median of ${iterations}`, value: median(local.restores), unit: 'ms', baseline: local.baseline, target: { below: 100 } }),
+      figure({ figure: `restore from snapshot (local), slowest of ${iterations}`, value: Math.max(...local.restores), unit: 'ms', baseline: Math.max(...local.reloads) }),
+      ...Object.entries(local.parts).map(([service, ms]) => figure({ figure: `restore (local): ${service} part, median`, value: median(ms), unit: 'ms' })),
+    ];
+    if (containers) {
+      const localP50 = median(local.restores);
+      figures.push(
+        figure({ figure: `cold start of mysql + postgres + s3 (containers, ${containers.images}), median of ${starts}`, value: median(containers.cold), unit: 'ms', baseline: median(local.cold), target: { below: 5000 } }),
+        figure({ figure: `restore from snapshot (containers), median of ${iterations}`, value: median(containers.restores), unit: 'ms', baseline: localP50, target: { below: 1.5 * localP50 } }),
+        ...Object.entries(containers.parts).map(([service, ms]) => figure({ figure: `restore (containers): ${service} part, median`, value: median(ms), unit: 'ms' })),
       );
-    } finally {
-      await session.stop();
     }
+    return report({ name: 'services', figures }, args, [
+      `baseline: local cold start and restore: drop, re-create and re-load the fixtures (${rows} rows x 6 tables, ${objects} objects), median ${Math.round(local.baseline)} ms; containers: the local figure`,
+      containers ? `containers: images ${containers.images}` : `containers: not measured, ${runtime.ok ? '' : runtime.reason}`,
+    ]);
   } finally {
     await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** What one provider costs: cold starts, fixture reloads (the baseline) and restores, in ms. */
+interface ProviderFigures {
+  cold: number[];
+  reloads: number[];
+  restores: number[];
+  parts: Record<string, number[]>;
+  baseline: number;
+  images: string;
+}
+
+async function measure(
+  provider: 'local' | 'containers',
+  o: { starts: number; iterations: number; fixturesDir: string; stateDir: string },
+): Promise<ProviderFigures> {
+  const quiet = () => {};
+  const images = provider === 'containers' ? resolveImageSet() : 'none';
+  const all = { mysql: provider, postgres: provider, s3: provider };
+  const cold: number[] = [];
+  for (let i = 0; i < o.starts; i++) {
+    const t0 = performance.now();
+    const set = await startServices({ providers: all, stateDir: o.stateDir, log: quiet });
+    cold.push(performance.now() - t0);
+    await set.stop();
+  }
+  const session = await startSession({ flag: provider, fixturesDir: o.fixturesDir, stateDir: o.stateDir, log: quiet });
+  try {
+    const empty = await session.snapshot('bench_empty');
+    await session.loadFixtures();
+    const reloads: number[] = [];
+    for (let i = 0; i < Math.max(3, Math.ceil(o.iterations / 2)); i++) {
+      await mutate(session, i);
+      const t0 = performance.now();
+      await session.restore(empty);
+      await session.loadFixtures();
+      reloads.push(performance.now() - t0);
+    }
+    const loaded = await session.snapshot('bench_loaded');
+    const restores: number[] = [];
+    const parts: Record<string, number[]> = { mysql: [], postgres: [], s3: [] };
+    for (let i = 0; i < o.iterations; i++) {
+      await mutate(session, i);
+      const t0 = performance.now();
+      const r = await session.restore(loaded);
+      restores.push(performance.now() - t0);
+      for (const [service, ms] of Object.entries(r?.services ?? {})) parts[service]?.push(ms);
+    }
+    await session.dropSnapshot(loaded);
+    await session.dropSnapshot(empty);
+    return { cold, reloads, restores, parts, baseline: median(reloads), images };
+  } finally {
+    await session.stop();
   }
 }
 

@@ -34,6 +34,13 @@ export function registerImagesCommand(program: Command, io: Io, state: { exitCod
       const local = imagesFor('local');
       for (const kind of SERVICE_KINDS) io.out(`${kind.padEnd(8)} official ${official[kind].padEnd(44)} local ${local[kind]}`);
     });
+  images
+    .command('env')
+    .description('Print the variables that make docker/compose.yaml run the local images (KEY=value lines, for --env-file)')
+    .action(() => {
+      const local = imagesFor('local');
+      for (const kind of SERVICE_KINDS) io.out(`DAGBOX_${kind.toUpperCase()}_IMAGE=${local[kind]}`);
+    });
   images.exitOverride();
 }
 

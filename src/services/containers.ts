@@ -7,8 +7,11 @@ import { isLocalEngine } from './container-run.ts';
 import { imagesFor, officialImages } from './images.ts';
 import type { ImageSet } from './images.ts';
 
-/** How long detecting a container runtime may take before dagbox decides there is none. */
-const DETECT_TIMEOUT_MS = 5_000;
+/**
+ * How long detecting a container runtime may take before dagbox decides there is none. Only a configured
+ * engine is asked (without one the answer is immediate), and a busy machine can take seconds to answer.
+ */
+const DETECT_TIMEOUT_MS = 30_000;
 
 /**
  * Whether a container runtime answers, decided up front: testcontainers without one rejects ~1 ms

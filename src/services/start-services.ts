@@ -199,6 +199,9 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 function installExitHooks(stopAll: () => Promise<void>, killSync: () => void): () => void {
   let signalled = false;
   let installed = true;
+  // signal-exit (loaded by testcontainers' file lock) listens too, but ends the process itself once it is
+  // the only listener; it must not count as the program handling the signal, or no one would end it.
+  const programListens = (signal: NodeJS.Signals) => process.listeners(signal).some((l) => !isSignalExitListener(l));
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled) {
       killSync();
@@ -211,7 +214,7 @@ function installExitHooks(stopAll: () => Promise<void>, killSync: () => void): (
         // Services still starting are not in the set yet: kill their servers and remove their dirs
         // (and so the ownership record) now, before the signal ends the process.
         killSync();
-        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+        if (!programListens(signal)) process.kill(process.pid, signal);
       });
   };
   const onBeforeExit = () => void stopAll().catch(() => killSync());
@@ -226,4 +229,9 @@ function installExitHooks(stopAll: () => Promise<void>, killSync: () => void): (
     process.off('beforeExit', onBeforeExit);
     process.off('exit', onExit);
   };
+}
+
+/** Whether a signal listener is signal-exit 3's, which re-raises the signal when it is the only listener left. */
+function isSignalExitListener(listener: (...args: never[]) => unknown): boolean {
+  return listener.name === 'listener' && String(listener).includes('emitter.count');
 }

@@ -14,6 +14,7 @@ import { backfillIntervals, parseDate } from '../../src/schedule/index.ts';
 import { startSession, type Session } from '../../src/app/session.ts';
 import type { Snapshot } from '../../src/snapshot/index.ts';
 import { repoRoot } from '../helpers/project.ts';
+import { harnessProvider } from '../helpers/providers.ts';
 
 /** One session (fresh local services, the repo's fixtures) for the pipeline tests of a file. */
 export interface PipelineHarness {
@@ -49,7 +50,7 @@ export interface OperatorRun {
 }
 
 /**
- * Start a harness: services (containers or local processes, as `auto` picks), fixtures from
+ * Start a harness: services (as `auto` picks, or DAGBOX_TEST_PROVIDER), fixtures from
  * fixtures/, DAGs from dags/, a webhook sink, and a snapshot to reset to between tests.
  */
 export async function startPipelineHarness(variables: Record<string, unknown> = {}): Promise<PipelineHarness> {
@@ -57,7 +58,7 @@ export async function startPipelineHarness(variables: Record<string, unknown> = 
   const sink = await startWebhookSink();
   let session: Session | undefined;
   try {
-    session = await startSession({ fixturesDir: join(repoRoot, 'fixtures'), stateDir, log: () => {} });
+    session = await startSession({ flag: harnessProvider('auto'), fixturesDir: join(repoRoot, 'fixtures'), stateDir, log: () => {} });
     await session.loadFixtures();
     const snap: Snapshot | null = await session.snapshot('fixtures');
     const bag = await loadDags(join(repoRoot, 'dags'));

@@ -12,12 +12,13 @@ import { backfillIntervals } from '../../src/schedule/index.ts';
 import type { Snapshot } from '../../src/snapshot/index.ts';
 import { startSession, type ServicesFlag, type Session } from '../../src/app/session.ts';
 import { dagboxImport, repoRoot } from '../helpers/project.ts';
+import { harnessProvider } from '../helpers/providers.ts';
 
 /** The corpus of faulty and correct DAGs, with fixtures of its own. */
 export const corpusDir = fileURLToPath(new URL('./corpus/', import.meta.url));
 
-/** How tests start services: DAGBOX_TEST_SERVICES (local, containers, external), default local processes. */
-export const servicesFlag = (process.env.DAGBOX_TEST_SERVICES ?? 'local') as ServicesFlag;
+/** How tests start services: DAGBOX_TEST_PROVIDER (or DAGBOX_TEST_SERVICES: local, containers, external), default local processes. */
+export const servicesFlag = harnessProvider((process.env.DAGBOX_TEST_SERVICES ?? 'local') as ServicesFlag);
 
 /** The window every corpus test verifies: logical dates 2021-02-05, 02-06, 02-07. */
 export const WINDOW = { from: '2021-02-05', to: '2021-02-08' } as const;

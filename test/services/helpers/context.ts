@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { resolveImageSet } from '../../../src/services/images.ts';
 import { generateSessionId } from '../../../src/services/mask.ts';
 import { Ownership } from '../../../src/services/ownership.ts';
 import type { OwnershipRecord } from '../../../src/services/ownership.ts';
@@ -15,7 +16,10 @@ export interface TestContext extends ProviderContext {
   cleanup(): void;
 }
 
-/** A fresh {@link TestContext}. State dirs live under the OS temp dir, named `dagbox-test-state-*`. */
+/**
+ * A fresh {@link TestContext}. State dirs live under the OS temp dir, named `dagbox-test-state-*`.
+ * Containers run the image set DAGBOX_IMAGES selects (official by default).
+ */
 export function testContext(): TestContext {
   const stateDir = mkdtempSync(join(tmpdir(), 'dagbox-test-state-'));
   const session = generateSessionId();
@@ -24,6 +28,7 @@ export function testContext(): TestContext {
     session,
     ownership: new Ownership(stateDir, session),
     log: (line) => lines.push(line),
+    imageSet: resolveImageSet(),
     stateDir,
     lines,
     cleanup: () => rmSync(stateDir, { recursive: true, force: true }),
