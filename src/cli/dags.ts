@@ -314,7 +314,7 @@ function alreadyRan(history: DagRunResult[], intervals: DataInterval[], reproces
 /** Prints task state changes and log lines of a single run as they happen. */
 function logEvents(io: Io) {
   return (e: RunEvent) => {
-    if (e.type === 'log') io.err(pc.dim(`[${e.taskId}] ${e.line}`));
+    if (e.type === 'log') io.err(pc.dim(`[${e.mapIndex === undefined ? e.taskId : `${e.taskId}[${e.mapIndex}]`}] ${e.line}`));
   };
 }
 

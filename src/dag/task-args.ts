@@ -1,6 +1,6 @@
 import type { TaskArgs } from './types.ts';
 import { didYouMean } from '../shared/suggest.ts';
-import { isTriggerRule, TRIGGER_RULES } from '../run/trigger-rules.ts';
+import { isTriggerRule, TRIGGER_RULE_ALIASES, TRIGGER_RULES } from '../run/trigger-rules.ts';
 
 /**
  * What is wrong with a task's arguments (DAG defaults merged), as the end of a sentence starting
@@ -8,7 +8,7 @@ import { isTriggerRule, TRIGGER_RULES } from '../run/trigger-rules.ts';
  */
 export function taskArgsProblem(args: TaskArgs): string | null {
   const rule = args.triggerRule;
-  if (rule !== undefined && !isTriggerRule(rule)) {
+  if (rule !== undefined && !isTriggerRule(rule) && !(typeof rule === 'string' && rule in TRIGGER_RULE_ALIASES)) {
     return `has trigger rule ${JSON.stringify(rule)}${didYouMean(String(rule), TRIGGER_RULES)}; expected one of ${TRIGGER_RULES.join(', ')}`;
   }
   if (args.weightRule !== undefined && !['downstream', 'upstream', 'absolute'].includes(args.weightRule)) {

@@ -7,6 +7,7 @@ import { scheduleSpecOf } from './schedule-spec.ts';
 import { isXComArg } from '../dag/dag.ts';
 import { DEFAULT_POOL } from './slots.ts';
 import { taskArgsProblem } from '../dag/task-args.ts';
+import { canonicalTriggerRule } from './trigger-rules.ts';
 
 /** Airflow's default retry_delay: 5 minutes. */
 export const DEFAULT_RETRY_DELAY_MS = 5 * 60_000;
@@ -120,7 +121,7 @@ function assertResolved(dag: Dag): void {
 function planTask(dag: Dag, task: Task, index: number): TaskPlan {
   const args: TaskArgs = { ...dag.options.defaultArgs, ...task.args };
   const where = `task "${task.id}" of DAG "${dag.id}"`;
-  const triggerRule = args.triggerRule ?? 'all_success';
+  const triggerRule = canonicalTriggerRule(args.triggerRule ?? 'all_success');
   const problem = taskArgsProblem(args);
   if (problem) throw new Error(`${where} ${problem}`);
   const retries = args.retries ?? 0;

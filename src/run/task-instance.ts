@@ -81,7 +81,7 @@ export async function runTaskInstance(
   mode: TaskRunMode,
   instance: InstanceInput = UNMAPPED,
 ): Promise<InstanceOutcome> {
-  const log = new TaskLogBuffer(shared, plan.id, result.log);
+  const log = new TaskLogBuffer(shared, plan.id, result.log, instance.mapIndex);
   const { clock } = shared.env;
   const tries = mode.retries ? plan.retries + 1 : 1;
   for (let tryNumber = 1; ; tryNumber++) {

@@ -13,6 +13,8 @@ export class TaskLogBuffer implements TaskLog {
     private readonly shared: RunShared,
     private readonly taskId: string,
     readonly lines: string[],
+    /** The map index of an instance of a mapped task, -1 otherwise. */
+    private readonly mapIndex = -1,
   ) {}
 
   info(message: string): void {
@@ -33,6 +35,15 @@ export class TaskLogBuffer implements TaskLog {
     const line = env.masker.mask(typeof message === 'string' ? message : String(message));
     const at = env.clock.now();
     this.lines.push(`[${at.toISOString()}] ${LABELS[level]} - ${line}`);
-    emit?.({ type: 'log', dagId: this.shared.dagId, runId: this.shared.runId, taskId: this.taskId, level, line, at });
+    emit?.({
+      type: 'log',
+      dagId: this.shared.dagId,
+      runId: this.shared.runId,
+      taskId: this.taskId,
+      ...(this.mapIndex >= 0 ? { mapIndex: this.mapIndex } : {}),
+      level,
+      line,
+      at,
+    });
   }
 }

@@ -14,6 +14,12 @@ import type { RunEnvironment, TaskInstanceResult } from './types.ts';
 export async function testTask(dag: Dag, taskId: string, interval: DataInterval, env: RunEnvironment): Promise<TaskInstanceResult> {
   const plan = planDag(dag);
   const task = findTaskPlan(plan, taskId);
+  if (task.mapped) {
+    throw new Error(
+      `task "${taskId}" of DAG "${dag.id}" is mapped (.expand): its instances exist only inside a DAG run, ` +
+        `since what it maps over comes from upstream tasks; run \`dagbox dags test ${dag.id} DATE\` to see every map index`,
+    );
+  }
   const shared = createRunShared(plan, interval, { ...env, store: undefined }, 'test', undefined);
   const result = pendingResult(task.id);
   await runTaskInstance(shared, task, result, { retries: false, callbacks: false });

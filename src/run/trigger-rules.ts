@@ -28,6 +28,17 @@ export const TRIGGER_RULES: readonly TriggerRule[] = [
   'always',
 ];
 
+/** Airflow 2's deprecated rule names, read as the rules they became (with Airflow's deprecation warning). */
+export const TRIGGER_RULE_ALIASES: Readonly<Record<string, TriggerRule>> = {
+  dummy: 'always',
+  none_failed_or_skipped: 'none_failed_min_one_success',
+};
+
+/** The rule a name means: itself, or what a deprecated Airflow name became. */
+export function canonicalTriggerRule(rule: string): TriggerRule {
+  return TRIGGER_RULE_ALIASES[rule] ?? (rule as TriggerRule);
+}
+
 /** True when `value` names a trigger rule dagbox runs. */
 export function isTriggerRule(value: unknown): value is TriggerRule {
   return typeof value === 'string' && (TRIGGER_RULES as readonly string[]).includes(value);

@@ -40,6 +40,8 @@ export interface LogEvent {
   dagId: string;
   runId: string;
   taskId: string;
+  /** The map index of an instance of a mapped task. */
+  mapIndex?: number;
   level: LogLevel;
   line: string;
   at: Date;

@@ -23,12 +23,12 @@ export default dag;
 it('reports an unknown trigger rule in defaultArgs at every task it reaches', async () => {
   using p = tempProject({
     'dags/defaults.ts': `import { Dag } from 'DAGBOX';
-const dag = new Dag({ id: 'defaults', schedule: '@daily', startDate: '2021-02-05', defaultArgs: { triggerRule: 'dummy' as never } });
+const dag = new Dag({ id: 'defaults', schedule: '@daily', startDate: '2021-02-05', defaultArgs: { triggerRule: 'bogus' as never } });
 dag.task('a', () => {});
 export default dag;
 `,
   });
   const bag = await loadDags(join(p.dir, 'dags'));
-  expect(bag.errors.map((e) => e.message)).toEqual([expect.stringContaining('DAG "defaults": task "a" has trigger rule "dummy"')]);
+  expect(bag.errors.map((e) => e.message)).toEqual([expect.stringContaining('DAG "defaults": task "a" has trigger rule "bogus"')]);
   expect(bag.errors[0]!.line).toBe(3);
 });

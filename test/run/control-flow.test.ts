@@ -101,3 +101,16 @@ describe('priority and pools', () => {
     expect(run.tasks.find((t) => t.taskId === 'nowhere')!.error).toContain('pool "nope" does not exist (pools: default_pool, db)');
   });
 });
+
+describe('deprecated trigger rule names', () => {
+  it('reads dummy as always and none_failed_or_skipped as none_failed_min_one_success, as Airflow 2.8', async () => {
+    const d = dag();
+    const skipped = d.task('skip', () => {
+      throw new SkipError('x');
+    });
+    d.task('dummy_rule', () => {}, { triggerRule: 'dummy' as never }).after(skipped);
+    d.task('old_rule', () => {}, { triggerRule: 'none_failed_or_skipped' as never }).after(skipped);
+    const run = await runDagRun(d, day('2021-02-05'), testEnv());
+    expect(states(run)).toEqual({ skip: 'skipped', dummy_rule: 'success', old_rule: 'skipped' });
+  });
+});

@@ -50,3 +50,17 @@ with DAG("mapping", schedule="@daily", start_date=pendulum.datetime(2021, 2, 1, 
     empty = add_one.override(task_id="add_empty").expand(x=nothing())
     empty >> EmptyOperator(task_id="after_empty")
     empty >> EmptyOperator(task_id="after_empty_none_failed", trigger_rule="none_failed")
+
+    @task.branch
+    def choose():
+        return "mapped_chosen"
+
+    chooser = choose()
+    chooser >> [add_one.override(task_id="mapped_chosen").expand(x=[1, 2]), add_one.override(task_id="mapped_not").expand(x=[1, 2])]
+
+    @task
+    def broken_list():
+        raise ValueError("no list")
+
+    failed_source = add_one.override(task_id="mapped_after_failure").expand(x=broken_list())
+    failed_source >> EmptyOperator(task_id="after_mapped_failure", trigger_rule="all_done")

@@ -28,4 +28,12 @@ const nothing = dag.task('nothing', (): number[] => []);
 const empty = dag.task('add_empty', addOne).expand({ x: nothing.output });
 empty.to(dag.task('after_empty', noop));
 empty.to(dag.task('after_empty_none_failed', noop, { triggerRule: 'none_failed' }));
+
+const chooser = dag.branch('choose', () => 'mapped_chosen');
+chooser.to([dag.task('mapped_chosen', addOne).expand({ x: [1, 2] }), dag.task('mapped_not', addOne).expand({ x: [1, 2] })]);
+
+const brokenList = dag.task('broken_list', (): number[] => {
+  throw new Error('no list');
+});
+dag.task('mapped_after_failure', addOne).expand({ x: brokenList.output }).to(dag.task('after_mapped_failure', noop, { triggerRule: 'all_done' }));
 export default dag;

@@ -37,3 +37,19 @@ with DAG("trigger_matrix", schedule="@daily", start_date=pendulum.datetime(2021,
         for a, b in COMBOS:
             t = PythonOperator(task_id=f"{rule}__{a}_{b}", python_callable=ok, trigger_rule=rule)
             [producers[f"{a}1"], producers[f"{b}2"]] >> t
+
+    # A skip and a failure that the scheduler sees in different loops: the first one seen decides.
+    deep_a = PythonOperator(task_id="deep_a", python_callable=ok)
+    deep_b = PythonOperator(task_id="deep_b", python_callable=fail)
+    deep_a >> deep_b
+    early_skip = PythonOperator(task_id="early_skip", python_callable=skip)
+    wave_skip_first = PythonOperator(task_id="wave_skip_first", python_callable=ok)
+    [early_skip, deep_b] >> wave_skip_first
+    deep_c = PythonOperator(task_id="deep_c", python_callable=ok)
+    deep_d = PythonOperator(task_id="deep_d", python_callable=skip)
+    deep_c >> deep_d
+    early_fail = PythonOperator(task_id="early_fail", python_callable=fail)
+    wave_fail_first = PythonOperator(task_id="wave_fail_first", python_callable=ok)
+    [early_fail, deep_d] >> wave_fail_first
+    [wave_skip_first, wave_fail_first] >> PythonOperator(task_id="wave_none_failed", python_callable=ok, trigger_rule="none_failed")
+    [wave_skip_first, deep_a] >> PythonOperator(task_id="wave_one_success", python_callable=ok, trigger_rule="one_success")

@@ -30,4 +30,13 @@ for (const rule of RULES) {
     dag.task(`${rule}__${a}_${b}`, bodies.ok, { triggerRule: rule }).after(producers.get(`${a}1`)!, producers.get(`${b}2`)!);
   }
 }
+
+// A skip and a failure that the scheduler sees in different loops: the first one seen decides.
+const deepA = dag.task('deep_a', bodies.ok);
+const deepB = deepA.to(dag.task('deep_b', bodies.fail));
+const waveSkipFirst = dag.task('wave_skip_first', bodies.ok).after(dag.task('early_skip', bodies.skip), deepB);
+const deepD = dag.task('deep_c', bodies.ok).to(dag.task('deep_d', bodies.skip));
+const waveFailFirst = dag.task('wave_fail_first', bodies.ok).after(dag.task('early_fail', bodies.fail), deepD);
+dag.task('wave_none_failed', bodies.ok, { triggerRule: 'none_failed' }).after(waveSkipFirst, waveFailFirst);
+dag.task('wave_one_success', bodies.ok, { triggerRule: 'one_success' }).after(waveSkipFirst, deepA);
 export default dag;
