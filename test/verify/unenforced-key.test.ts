@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Dag } from '../../src/dag/dag.ts';
+import { sql, sqlToSql } from '../../src/operators/index.ts';
+import { verifyDag } from '../../src/verify/index.ts';
+import { startTestSession, windowOf, type TestSession } from './helpers.ts';
+
+// Redshift keeps a PRIMARY KEY as information only. An APPEND of an interval's rows into a
+// table that declares one duplicates them on a re-run in production; the stand-in must let it
+// happen too, and check 6 must flag it, naming the APPEND and the unenforced key.
+
+let t: TestSession;
+beforeAll(async () => {
+  t = await startTestSession();
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+function appendDag(): Dag {
+  const dag = new Dag({ id: 'append_declared_pk', schedule: '@daily', startDate: '2021-02-01', catchup: true, maxActiveRuns: 1 });
+  const create = dag.task('create', sql({ connId: 'redshift', sql: 'CREATE TABLE IF NOT EXISTS raw_data.nps_keyed (id INT PRIMARY KEY, user_id INT NOT NULL, score SMALLINT, created_at TIMESTAMP)' }));
+  const load = dag.task(
+    'load',
+    sqlToSql({
+      sourceConnId: 'mysql',
+      sql: "SELECT id, user_id, score, created_at FROM prod.nps WHERE created_at >= '{{ data_interval_start }}' AND created_at < '{{ data_interval_end }}'",
+      destinationConnId: 'redshift',
+      destinationTable: 'raw_data.nps_keyed',
+      method: 'APPEND',
+    }),
+  );
+  create.to(load);
+  return dag;
+}
+
+describe('an APPEND into a table with a declared primary key', () => {
+  it('duplicates rows on a re-run, as on Redshift, and check 6 names the APPEND and the unenforced key', async () => {
+    const dag = appendDag();
+    const v = await verifyDag(t.session, dag, t.env(), { intervals: windowOf(dag), fixtures: t.fixtures, restoreFirst: true, checks: ['idempotency', 'data-checks'] });
+    const idempotency = v.checks.find((c) => c.check === 'idempotency')!;
+    expect(idempotency.status).toBe('fail');
+    const keys = v.checks.find((c) => c.check === 'data-checks')!;
+    expect(keys.status).toBe('fail');
+    const message = keys.failures.map((f) => f.message).join('\n');
+    expect(message).toMatch(/raw_data\.nps_keyed has \d+ key value\(s\) of \(id\) on more than one row/);
+    expect(message).toMatch(/PRIMARY KEY \(id\) is informational on Redshift/);
+    expect(message).toMatch(/task "load" loads it with method APPEND/);
+    expect(message).toMatch(/UPSERT \(upsertKeys: \['id'\]\)/);
+  });
+});
