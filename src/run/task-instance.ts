@@ -92,7 +92,7 @@ async function attempt(shared: RunShared, plan: TaskPlan, tryNumber: number, log
   let endTry = async () => {};
   try {
     addHooks(shared, ctx);
-    endTry = scopeWarehouseToTry(ctx);
+    endTry = scopeWarehouseToTry(ctx, shared.env.wallClockShiftMs ?? 0);
     const body = invokeBody(shared, plan, ctx);
     const value = controller ? await withTimeout(body, plan, controller) : await body;
     return { ctx, ok: true, value };
@@ -107,11 +107,11 @@ async function attempt(shared: RunShared, plan: TaskPlan, tryNumber: number, log
  * Give the try its own warehouse connection, as Airflow gives each task try its own: temporary
  * tables die with the try. Returns what ends it; callbacks after the try use the session's pool.
  */
-function scopeWarehouseToTry(ctx: TaskContext): () => Promise<void> {
+function scopeWarehouseToTry(ctx: TaskContext, clockShiftMs: number): () => Promise<void> {
   const base = ctx.warehouse;
   if (base === NO_SERVICES.warehouse) return async () => {};
   let scope: TryWarehouse | undefined;
-  ctx.warehouse = () => (scope ??= openTryWarehouse(base())).pool;
+  ctx.warehouse = () => (scope ??= openTryWarehouse(base(), { clockShiftMs })).pool;
   return async () => {
     ctx.warehouse = base;
     await scope?.close();

@@ -70,6 +70,12 @@ export interface RunEnvironment {
   onEvent?: (event: RunEvent) => void;
   /** Concurrently running tasks per DAG run. Default: the DAG's `maxActiveTasks`, else 16. */
   maxActiveTasks?: number;
+  /**
+   * How far the warehouse's wall clock (GETDATE(), SYSDATE, now(), CURRENT_TIMESTAMP) runs ahead of
+   * the real one, in ms: verification re-runs an interval a day later, so that anything that
+   * depends on the wall clock shows up as a difference. Default 0.
+   */
+  wallClockShiftMs?: number;
 }
 
 /** One task instance of a DAG run, after the run. */

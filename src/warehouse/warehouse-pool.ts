@@ -93,7 +93,7 @@ export function createWarehouse(options: WarehouseOptions): Pool {
     );
     return undefined;
   };
-  const openTry = (): TryWarehouse => tryWarehouse(options, access);
+  const openTry = (tryOptions: TryOptions = {}): TryWarehouse => tryWarehouse(options, access, tryOptions);
   return new Proxy(Object.create(pg.Pool.prototype) as Pool, {
     get(_target, property) {
       if (property === 'query') return (...args: QueryArgs) => poolQuery(args);
@@ -152,13 +152,19 @@ const OPEN_TRY = Symbol.for('dagbox.openTryWarehouse');
  * The connection opens on first use. `connect()` hands out that same connection (its `release()`
  * does nothing; the try's end closes it), so statements of one try run in order on one session.
  */
-export function openTryWarehouse(warehouse: Pool): TryWarehouse {
+export function openTryWarehouse(warehouse: Pool, options: TryOptions = {}): TryWarehouse {
   const open = (warehouse as unknown as Record<symbol, unknown>)[OPEN_TRY];
   if (typeof open !== 'function') return { pool: warehouse, close: async () => {} };
-  return (open as () => TryWarehouse)();
+  return (open as (o: TryOptions) => TryWarehouse)(options);
 }
 
-function tryWarehouse(options: WarehouseOptions, access: { s3: S3Client; sessionBucket: string }): TryWarehouse {
+/** Options of {@link openTryWarehouse}. */
+export interface TryOptions {
+  /** How far the connection's wall clock (GETDATE(), now(), ...) runs ahead of the real one, in ms. */
+  clockShiftMs?: number;
+}
+
+function tryWarehouse(options: WarehouseOptions, access: { s3: S3Client; sessionBucket: string }, tryOptions: TryOptions): TryWarehouse {
   let opening: Promise<pg.Client> | undefined;
   let closed = false;
   const client = (): Promise<pg.Client> => {
@@ -169,6 +175,8 @@ function tryWarehouse(options: WarehouseOptions, access: { s3: S3Client; session
       await c.connect();
       try {
         await prepareOnce(c);
+        const shift = Math.trunc(tryOptions.clockShiftMs ?? 0);
+        if (shift !== 0) await c.query(`SELECT set_config('dagbox.clock_shift', $1, false)`, [`${shift} milliseconds`]);
       } catch (error) {
         await c.end().catch(() => {});
         throw error;

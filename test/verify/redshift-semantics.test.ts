@@ -4,9 +4,8 @@ import { sql, sqlToSql } from '../../src/operators/index.ts';
 import { verifyDag } from '../../src/verify/index.ts';
 import { startTestSession, windowOf, type TestSession } from './helpers.ts';
 
-// Redshift keeps a PRIMARY KEY as information only. An APPEND of an interval's rows into a
-// table that declares one duplicates them on a re-run in production; the stand-in must let it
-// happen too, and check 6 must flag it, naming the APPEND and the unenforced key.
+// What verification must see because the stand-in behaves as Redshift: keys that are not
+// enforced, and a wall clock that moves between a run and its re-run.
 
 let t: TestSession;
 beforeAll(async () => {
@@ -46,5 +45,28 @@ describe('an APPEND into a table with a declared primary key', () => {
     expect(message).toMatch(/PRIMARY KEY \(id\) is informational on Redshift/);
     expect(message).toMatch(/task "load" loads it with method APPEND/);
     expect(message).toMatch(/UPSERT \(upsertKeys: \['id'\]\)/);
+  });
+});
+
+describe('a load stamped with the wall clock (DEFAULT GETDATE())', () => {
+  it('fails idempotency: the re-run happens a day later on the warehouse clock, and the hint names the column', async () => {
+    const dag = new Dag({ id: 'getdate_default', schedule: '@daily', startDate: '2021-02-01', catchup: true, maxActiveRuns: 1 });
+    dag.task(
+      'load',
+      sql({
+        connId: 'redshift',
+        sql: `CREATE TABLE IF NOT EXISTS raw_data.nps_stamped (day DATE PRIMARY KEY, loaded_at TIMESTAMP DEFAULT GETDATE());
+              DELETE FROM raw_data.nps_stamped WHERE day = '{{ ds }}';
+              INSERT INTO raw_data.nps_stamped (day) VALUES ('{{ ds }}')`,
+      }),
+    );
+    const v = await verifyDag(t.session, dag, t.env(), { intervals: windowOf(dag), fixtures: t.fixtures, restoreFirst: true, checks: ['idempotency'] });
+    const idempotency = v.checks.find((c) => c.check === 'idempotency')!;
+    expect(idempotency.status).toBe('fail');
+    // The first interval creates the table; a later one has the rows before the re-run to compare.
+    const table = idempotency.failures.at(-1)!.diff!.tables.find((d) => d.table === 'raw_data.nps_stamped')!;
+    expect(table.samples.length).toBeGreaterThan(0);
+    expect(table.samples.every((s) => s.changedColumns.join() === 'loaded_at')).toBe(true);
+    expect(table.hints.join('\n')).toMatch(/raw_data\.nps_stamped\.loaded_at differs only in values near the wall-clock time/);
   });
 });
