@@ -27,14 +27,17 @@ type Callback = (error: Error | null, result?: unknown) => void;
  * - `COPY table [(cols)] FROM 's3://bucket/prefix' ... CSV ...` streams the objects from the
  *   session's S3 into `COPY ... FROM STDIN` (see {@link copyFromS3}); `UNLOAD ('select ...') TO
  *   's3://...'` streams `COPY (select) TO STDOUT` into an object (see {@link unloadToS3}).
- * - `GETDATE()`, `SYSDATE`, `NVL(...)`, `#temp` tables and Redshift's DISTKEY/SORTKEY/ENCODE
- *   clauses are rewritten (see {@link translateTokens}).
+ * - Every other statement is translated from Redshift to Postgres, or refused as Redshift refuses
+ *   it (see translateTokens), once per distinct text; TRUNCATE commits the open transaction.
+ * - Connections are the warehouse's own (a pool made from the session pool's settings), set up
+ *   once with the dagbox schema and Redshift's search_path, so `ctx.postgres()` stays plain.
  * - Unsupported COPY/UNLOAD options are errors that name the option.
  *
  * Works for `pool.query(...)` (a client is checked out for the statement) and inside transactions
  * on a client from `pool.connect()`. Statements with nothing Redshift-specific go to Postgres
  * untouched, so `ctx.warehouse()` can be used exactly as a pg Pool; query streams (pg-copy-streams
- * and other submittables) pass through as they are.
+ * and other submittables) pass through as they are. Inside a task, `ctx.warehouse()` is the try's
+ * own connection (see {@link openTryWarehouse}).
  *
  * ```ts
  * const warehouse = createWarehouse({ pool: () => clients.pool, s3, sessionBucket: 'dagbox' });

@@ -70,3 +70,20 @@ describe('a load stamped with the wall clock (DEFAULT GETDATE())', () => {
     expect(table.hints.join('\n')).toMatch(/raw_data\.nps_stamped\.loaded_at differs only in values near the wall-clock time/);
   });
 });
+
+describe("a load that copies MySQL's NOW()", () => {
+  it('fails idempotency: the re-run reads MySQL a day later too', async () => {
+    const dag = new Dag({ id: 'mysql_now', schedule: '@daily', startDate: '2021-02-01', catchup: true, maxActiveRuns: 1 });
+    const create = dag.task('create', sql({ connId: 'redshift', sql: 'CREATE TABLE IF NOT EXISTS raw_data.seen (day DATE, seen_at TIMESTAMP)' }));
+    const load = dag.task(
+      'load',
+      sqlToSql({ sourceConnId: 'mysql', sql: "SELECT DATE('{{ ds }}') AS day, NOW() AS seen_at", destinationConnId: 'redshift', destinationTable: 'raw_data.seen', method: 'REPLACE' }),
+    );
+    create.to(load);
+    const v = await verifyDag(t.session, dag, t.env(), { intervals: windowOf(dag), fixtures: t.fixtures, restoreFirst: true, checks: ['idempotency'] });
+    const idempotency = v.checks.find((c) => c.check === 'idempotency')!;
+    expect(idempotency.status).toBe('fail');
+    const table = idempotency.failures.at(-1)!.diff!.tables.find((d) => d.table === 'raw_data.seen')!;
+    expect(table.hints.join('\n')).toMatch(/raw_data\.seen\.seen_at differs only in values near the wall-clock time/);
+  });
+});
