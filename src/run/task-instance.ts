@@ -6,6 +6,7 @@ import { renderParts, type TemplateScope, render } from '../template/index.ts';
 import { openTryWarehouse, type TryWarehouse } from '../warehouse/warehouse-pool.ts';
 import type { TaskPlan } from './plan.ts';
 import { renderOperatorArgs } from './render-fields.ts';
+import { shiftMysqlClock } from './try-clock.ts';
 import type { RunShared } from './run-shared.ts';
 import { TaskLogBuffer } from './task-log.ts';
 import type { TaskInstanceResult } from './types.ts';
@@ -142,7 +143,7 @@ async function attempt(
   let endTry = async () => {};
   try {
     addHooks(shared, ctx);
-    endTry = scopeWarehouseToTry(ctx);
+    endTry = scopeWarehouseToTry(ctx, shared.env.wallClockShiftMs ?? 0);
     const input = { ...resolveInputs(shared, plan), ...instance.mapped };
     const body = invokeBody(shared, plan, ctx, input);
     const value = controller ? await withTimeout(body, plan, controller, ctx) : await body;
@@ -158,13 +159,18 @@ async function attempt(
 
 /**
  * Give the try its own warehouse connection, as Airflow gives each task try its own: temporary
- * tables die with the try. Returns what ends it; callbacks after the try use the session's pool.
+ * tables die with the try; with a wall-clock shift, the warehouse's and MySQL's clocks run ahead.
+ * Returns what ends it; callbacks after the try use the session's pool.
  */
-function scopeWarehouseToTry(ctx: TaskContext): () => Promise<void> {
+function scopeWarehouseToTry(ctx: TaskContext, clockShiftMs: number): () => Promise<void> {
   const base = ctx.warehouse;
   if (base === NO_SERVICES.warehouse) return async () => {};
+  if (clockShiftMs !== 0 && ctx.mysql !== NO_SERVICES.mysql) {
+    const mysql = ctx.mysql;
+    ctx.mysql = () => shiftMysqlClock(mysql(), clockShiftMs);
+  }
   let scope: TryWarehouse | undefined;
-  ctx.warehouse = () => (scope ??= openTryWarehouse(base())).pool;
+  ctx.warehouse = () => (scope ??= openTryWarehouse(base(), { clockShiftMs })).pool;
   return async () => {
     ctx.warehouse = base;
     await scope?.close();

@@ -82,6 +82,12 @@ export interface RunEnvironment {
   signal?: AbortSignal;
   /** Pools and their slots (Airflow's pools); `default_pool` has 128 unless given here. */
   pools?: Record<string, number>;
+  /**
+   * How far the warehouse's wall clock (GETDATE(), SYSDATE, now(), CURRENT_TIMESTAMP) runs ahead of
+   * the real one, in ms: verification re-runs an interval a day later, so that anything that
+   * depends on the wall clock shows up as a difference. Default 0.
+   */
+  wallClockShiftMs?: number;
 }
 
 /** One task instance of a DAG run, after the run. */

@@ -12,6 +12,9 @@ import { compareStates, StateReader } from './state.ts';
 import type { StateChanges, StateFingerprint, TableFingerprint } from './types.ts';
 
 /** What verification needs of a session (a {@link Session} has all of it). */
+/** How much later a re-run's wall clock is than the first run's: a day (and an hour more for the diff's run), inside the wall-clock hint's window. */
+const WALL_CLOCK_SHIFT_MS = 24 * 3600_000;
+
 export interface VerifySession {
   readonly clients: Partial<ServiceClients>;
   snapshot(name: string): Promise<Snapshot | null>;
@@ -64,7 +67,11 @@ export class VerifyContext {
 
   /** Run one interval and remember the run under `step`. */
   async run(step: string, interval: DataInterval, previous: DagRunResult | null = null): Promise<DagRunResult> {
-    const run = await this.runner.run(interval, previous);
+    // A re-run happens "a day later" on the warehouse's wall clock, so that GETDATE(), now() and
+    // DEFAULT GETDATE() columns differ from the first run's and show up in the diff.
+    // The run made for the diff is an hour later again, so that it differs from the re-run too.
+    const shift = step === 're-run (for the diff)' ? WALL_CLOCK_SHIFT_MS + 3600_000 : step.startsWith('re-run') || step === 'replay' ? WALL_CLOCK_SHIFT_MS : 0;
+    const run = await this.runner.run(interval, previous, shift > 0 ? { wallClockShiftMs: shift } : {});
     this.runs.push({ step, run });
     return run;
   }

@@ -5,7 +5,9 @@ import type { KeptState } from './keeper.ts';
 import { intervalLabel } from './labels.ts';
 import { duplicateKeysMysql, rowsOutsideMysql } from './mysql/rules.ts';
 import { duplicateKeysPostgres, rowsOutsidePostgres } from './postgres/rules.ts';
+import type { DagRunner } from './runner.ts';
 import type { CheckFailure, StateFingerprint, TableFingerprint } from './types.ts';
+import { appendingTasks, unenforcedKeyHint } from './unenforced-key-hint.ts';
 
 /** Rows that break a rule: how many, and the first few as text. */
 export interface RuleViolations {
@@ -58,7 +60,8 @@ export interface RuleFindings {
 
 /**
  * Forward-pass hooks for check 5 (write inside the interval) and the built-in part of check 6
- * (declared keys stay unique). Before each first run the event-time tables are kept; after it,
+ * (declared keys stay unique: verify.keys, or a warehouse table's primary key, which Redshift does
+ * not enforce). Before each first run the event-time tables are kept; after it,
  * the rows it wrote (present now, not before) must have event times inside the interval.
  */
 export function ruleHooks(ctx: VerifyContext, options: { writeInterval: boolean }): { hooks: ForwardHooks; findings: RuleFindings } {
@@ -87,15 +90,19 @@ export function ruleHooks(ctx: VerifyContext, options: { writeInterval: boolean 
         }
       }
       for (const t of after.tables.values()) {
-        const key = ctx.settings.keyColumns(t);
+        // The keys given in verify.keys, else a warehouse table's primary key, which Redshift does not enforce.
+        const declared = ctx.settings.keyColumns(t);
+        const informational = !declared && t.backend === 'postgres' && t.primaryKey.length > 0;
+        const key = declared ?? (informational ? [...t.primaryKey] : null);
         const changed = before.tables.get(t.name)?.hash !== t.hash;
         if (!key || !changed || !key.every((k) => t.columns.some((c) => c.name === k))) continue;
         findings.counts.keyChecks++;
         const dup = t.backend === 'postgres' ? await duplicateKeysPostgres(ctx.db.postgres!.pool(), t, key, limit) : await duplicateKeysMysql(ctx.db.mysql!.pool, t, key, limit);
         if (dup.count > 0) {
+          const hint = informational ? ` ${unenforcedKeyHint(t.name, key, appendingTasks((ctx.runner as Partial<DagRunner>).dag, t))}` : '';
           findings.keys.push({
             interval,
-            message: `after ${intervalLabel(interval)}, ${t.name} has ${dup.count} key value(s) of (${key.join(', ')}) on more than one row: the declared keys must identify one row`,
+            message: `after ${intervalLabel(interval)}, ${t.name} has ${dup.count} key value(s) of (${key.join(', ')}) on more than one row: the declared keys must identify one row${hint ? `.${hint}` : ''}`,
             rows: dup.rows,
           });
         }

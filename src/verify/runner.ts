@@ -8,8 +8,11 @@ import { runDagRun, runIntervals, VirtualClock, type DagRunResult, type RunEnvir
  */
 export interface IntervalRunner {
   readonly dagId: string;
-  /** Run one interval (a backfill run); `previous` is the run before it, for dependsOnPast tasks. */
-  run(interval: DataInterval, previous?: DagRunResult | null): Promise<DagRunResult>;
+  /**
+   * Run one interval (a backfill run); `previous` is the run before it, for dependsOnPast tasks.
+   * `wallClockShiftMs` moves the warehouse's wall clock ahead (a re-run "a day later").
+   */
+  run(interval: DataInterval, previous?: DagRunResult | null, options?: { wallClockShiftMs?: number }): Promise<DagRunResult>;
 }
 
 /** A runner that can also run many intervals at once and with extra task-context hooks (checks 2 and 4). */
@@ -31,7 +34,8 @@ export function dagRunner(dag: Dag, env: RunEnvironment): DagRunner {
   return {
     dagId: dag.id,
     dag,
-    run: (interval, previous = null) => runDagRun(dag, interval, quiet(interval), { runType: 'backfill', previous }),
+    run: (interval, previous = null, options = {}) =>
+      runDagRun(dag, interval, { ...quiet(interval), wallClockShiftMs: options.wallClockShiftMs }, { runType: 'backfill', previous }),
     runMany: (intervals, maxActiveRuns) =>
       runIntervals(dag, intervals, { ...env, store: undefined, clock: new VirtualClock(intervals[0]?.end ?? new Date()) }, { runType: 'backfill', maxActiveRuns }),
     runWith: (other, interval, hooks) => {

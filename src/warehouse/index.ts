@@ -1,6 +1,8 @@
 /**
- * Redshift on the Postgres stand-in: COPY from S3, UNLOAD to S3, GETDATE(), `#temp` tables, and
- * errors that name any Redshift option the stand-in does not carry out.
+ * Redshift on the Postgres stand-in: COPY from S3, UNLOAD to S3, Redshift's SQL translated to
+ * Postgres (functions in a `dagbox` schema), Redshift's refusals, informational keys, TRUNCATE
+ * that commits, one connection per task try, and errors that name any Redshift option the
+ * stand-in does not carry out.
  *
  * ```ts
  * import { createWarehouse } from './warehouse/index.ts';
@@ -10,11 +12,13 @@
  *
  * May import: sql/, shared/ (the layers are checked by .dependency-cruiser.cjs).
  */
-export { createWarehouse, wrapClient } from './warehouse-pool.ts';
-export type { WarehouseOptions } from './warehouse-pool.ts';
+export { createWarehouse, openTryWarehouse, rawClient, wrapClient } from './warehouse-pool.ts';
+export type { TryOptions, TryWarehouse, WarehouseOptions } from './warehouse-pool.ts';
+export { RedshiftRefusal, refuseUnlessRedshift } from './redshift-refusals.ts';
+export { prepareWarehouseSession, WAREHOUSE_SEARCH_PATH } from './redshift-dialect.ts';
 export { planRedshift, runEmulated } from './redshift-session.ts';
 export type { RedshiftPlan } from './redshift-session.ts';
-export { translateText, translateTokens } from './redshift-translate.ts';
+export { translateCached, translateText, translateTokens } from './redshift-translate.ts';
 export { isS3Copy, parseCopy, postgresCopySql } from './copy-command.ts';
 export type { CopyCommand } from './copy-command.ts';
 export { isUnload, parseUnload, unloadKey } from './unload-command.ts';

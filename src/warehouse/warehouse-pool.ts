@@ -27,14 +27,17 @@ type Callback = (error: Error | null, result?: unknown) => void;
  * - `COPY table [(cols)] FROM 's3://bucket/prefix' ... CSV ...` streams the objects from the
  *   session's S3 into `COPY ... FROM STDIN` (see {@link copyFromS3}); `UNLOAD ('select ...') TO
  *   's3://...'` streams `COPY (select) TO STDOUT` into an object (see {@link unloadToS3}).
- * - `GETDATE()`, `SYSDATE`, `NVL(...)`, `#temp` tables and Redshift's DISTKEY/SORTKEY/ENCODE
- *   clauses are rewritten (see {@link translateTokens}).
+ * - Every other statement is translated from Redshift to Postgres, or refused as Redshift refuses
+ *   it (see translateTokens), once per distinct text; TRUNCATE commits the open transaction.
+ * - Connections are the warehouse's own (a pool made from the session pool's settings), set up
+ *   once with the dagbox schema and Redshift's search_path, so `ctx.postgres()` stays plain.
  * - Unsupported COPY/UNLOAD options are errors that name the option.
  *
  * Works for `pool.query(...)` (a client is checked out for the statement) and inside transactions
  * on a client from `pool.connect()`. Statements with nothing Redshift-specific go to Postgres
  * untouched, so `ctx.warehouse()` can be used exactly as a pg Pool; query streams (pg-copy-streams
- * and other submittables) pass through as they are.
+ * and other submittables) pass through as they are. Inside a task, `ctx.warehouse()` is the try's
+ * own connection (see {@link openTryWarehouse}).
  *
  * ```ts
  * const warehouse = createWarehouse({ pool: () => clients.pool, s3, sessionBucket: 'dagbox' });
@@ -93,7 +96,7 @@ export function createWarehouse(options: WarehouseOptions): Pool {
     );
     return undefined;
   };
-  const openTry = (): TryWarehouse => tryWarehouse(options, access);
+  const openTry = (tryOptions: TryOptions = {}): TryWarehouse => tryWarehouse(options, access, tryOptions);
   return new Proxy(Object.create(pg.Pool.prototype) as Pool, {
     get(_target, property) {
       if (property === 'query') return (...args: QueryArgs) => poolQuery(args);
@@ -152,13 +155,19 @@ const OPEN_TRY = Symbol.for('dagbox.openTryWarehouse');
  * The connection opens on first use. `connect()` hands out that same connection (its `release()`
  * does nothing; the try's end closes it), so statements of one try run in order on one session.
  */
-export function openTryWarehouse(warehouse: Pool): TryWarehouse {
+export function openTryWarehouse(warehouse: Pool, options: TryOptions = {}): TryWarehouse {
   const open = (warehouse as unknown as Record<symbol, unknown>)[OPEN_TRY];
   if (typeof open !== 'function') return { pool: warehouse, close: async () => {} };
-  return (open as () => TryWarehouse)();
+  return (open as (o: TryOptions) => TryWarehouse)(options);
 }
 
-function tryWarehouse(options: WarehouseOptions, access: { s3: S3Client; sessionBucket: string }): TryWarehouse {
+/** Options of {@link openTryWarehouse}. */
+export interface TryOptions {
+  /** How far the connection's wall clock (GETDATE(), now(), ...) runs ahead of the real one, in ms. */
+  clockShiftMs?: number;
+}
+
+function tryWarehouse(options: WarehouseOptions, access: { s3: S3Client; sessionBucket: string }, tryOptions: TryOptions): TryWarehouse {
   let opening: Promise<pg.Client> | undefined;
   let closed = false;
   const client = (): Promise<pg.Client> => {
@@ -169,6 +178,8 @@ function tryWarehouse(options: WarehouseOptions, access: { s3: S3Client; session
       await c.connect();
       try {
         await prepareOnce(c);
+        const shift = Math.trunc(tryOptions.clockShiftMs ?? 0);
+        if (shift !== 0) await c.query(`SELECT set_config('dagbox.clock_shift', $1, false)`, [`${shift} milliseconds`]);
       } catch (error) {
         await c.end().catch(() => {});
         throw error;
