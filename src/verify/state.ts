@@ -1,6 +1,7 @@
 import type { VerifyDb } from './db.ts';
 import { fingerprintMysql } from './mysql/fingerprint.ts';
-import { fingerprintPostgres, postgresVersion } from './postgres/fingerprint.ts';
+import { postgresVersion } from './postgres/fingerprint.ts';
+import { fingerprintPostgresTracked } from './postgres/write-tracking.ts';
 import { fingerprintS3, objectName } from './s3/fingerprint.ts';
 import type { TableSettings } from './settings.ts';
 import type { ObjectChange, ObjectFingerprint, StateChanges, StateFingerprint, TableChange, TableFingerprint } from './types.ts';
@@ -48,7 +49,7 @@ export class StateReader {
 
   private async postgresTables(): Promise<TableFingerprint[]> {
     const version = await this.postgresVersion();
-    return fingerprintPostgres(this.db.postgres!.pool(), this.settings, version);
+    return fingerprintPostgresTracked(this.db.postgres!.pool(), this.settings, version);
   }
 }
 

@@ -16,6 +16,11 @@ const HASH_RECORD_VERSION = 140000;
  */
 export async function fingerprintPostgres(pool: Pool, settings: TableSettings, version: number): Promise<TableFingerprint[]> {
   const tables = (await listPgTables(pool)).filter((t) => !settings.excludesTable(tableId(t)));
+  return fingerprintPgTables(pool, tables, settings, version);
+}
+
+/** {@link fingerprintPostgres} of the tables given (from {@link listPgTables}). */
+export async function fingerprintPgTables(pool: Pool, tables: readonly PgTable[], settings: TableSettings, version: number): Promise<TableFingerprint[]> {
   if (tables.length === 0) return [];
   const parts = tables.map((t, i) => {
     const ignored = ignoredOf(t, settings);
@@ -58,11 +63,13 @@ export function hashExpression(columns: readonly PgColumn[], version: number): s
   return `${seeded(0)} || ':' || ${seeded(1)}`;
 }
 
-function tableId(t: PgTable) {
+/** The table's identity as verification settings see it. */
+export function tableId(t: PgTable) {
   return { backend: 'postgres' as const, schema: t.schema, table: t.table };
 }
 
-function ignoredOf(t: PgTable, settings: TableSettings): string[] {
+/** The ignored columns of `t` that it has. */
+export function ignoredOf(t: PgTable, settings: TableSettings): string[] {
   const names = new Set(t.columns.map((c) => c.name));
   return settings.ignoredColumns(tableId(t)).filter((c) => names.has(c));
 }
