@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { pgTableName, quotePgIdent } from '../../services/snapshot/identifiers.ts';
+import { pgTableName, quotePgIdent } from '../../sql/identifiers.ts';
 import { displayName, type TableSettings } from '../settings.ts';
 import type { TableFingerprint } from '../types.ts';
 import { listPgTables, type PgTable } from './catalog.ts';
