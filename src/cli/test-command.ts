@@ -126,7 +126,7 @@ export function windowOf(project: Project, dag: Dag, range: string | undefined):
     const start = cliDate(m[1]!, dag, '--window START');
     const end = cliDate(m[2]!, dag, '--window END');
     if (end <= start) throw new UserError(`--window ${range}: END must be after START`, 2);
-    return backfillIntervals(spec, start, end);
+    return backfillIntervals(spec, start, end, { endExclusive: true, withinDagDates: true });
   }
   const now = project.config.now ? parseDate(project.config.now, spec.timezone) : new Date();
   return dueIntervals({ ...spec, catchup: true }, now, { limit: project.config.window ?? DEFAULT_TEST_WINDOW });

@@ -3,6 +3,7 @@ import type { Pool as MysqlPool } from 'mysql2/promise';
 import type { Pool as PgPool } from 'pg';
 import type { Connection } from '../config/connection.ts';
 import type { VerifySettings } from '../verify/types.ts';
+import type { Schedule } from '../schedule/presets.ts';
 
 /** When a task runs, given the states of its upstream tasks (Airflow's trigger rules). */
 export type TriggerRule = 'all_success' | 'all_done' | 'one_failed' | 'none_failed';
@@ -53,8 +54,12 @@ export type Dataset = string;
 export interface DagOptions {
   /** dag_id: letters, digits, `_`, `-` and `.`. */
   id: string;
-  /** A cron expression, a preset (`@once @hourly @daily @weekly @monthly @yearly`), or `null`/`'none'` for manual runs only. */
-  schedule: string | null;
+  /**
+   * A cron expression, a preset (`@once @hourly @daily @weekly @monthly @yearly`), a fixed period
+   * (`'48h'` or `{ every: '2h' }`, Airflow's timedelta schedule), a list of datasets whose update
+   * triggers a run (`['raw_data.nps']`), or `null`/`'none'` for manual runs only.
+   */
+  schedule: Schedule;
   /** First data interval starts here. A date (`'2021-02-05'`), an ISO timestamp, or a Date. Read in `timezone`. */
   startDate: string | Date;
   /** No interval starts after this (one may start exactly at it, as in Airflow). */
