@@ -113,10 +113,12 @@ export function cronTimetable(cron: CronFields, zone: TimeZone): IntervalTimetab
   const fires = (r: WallResolution): number[] => (cron.everyHour ? r.instants : r.instants.slice(-1));
 
   function next(t: number): number {
-    // Before a fall-back, wall times earlier than now's can still happen later (in the repeated hour).
+    // Before a fall-back, wall times earlier than now's can still happen later (in the repeated hour);
+    // just after a spring-forward, a wall time inside the gap happens later than it reads (moved forward).
     const offset = zone.offsetAt(t);
     const foldAhead = Math.max(0, offset - zone.offsetAt(t + DAY_MS));
-    let cursor = t + offset - foldAhead;
+    const gapBehind = Math.max(0, offset - zone.offsetAt(t - DAY_MS));
+    let cursor = t + offset - foldAhead - gapBehind;
     let best = Infinity;
     let stop = Infinity;
     for (;;) {

@@ -71,6 +71,13 @@ describe('new-york-dst-gap: 2021-03-14, clocks jump from 02:00 EST to 03:00 EDT 
   it('a startDate inside the gap is read as the moved-forward time', () => {
     expect(parseDate('2021-03-14T02:30', NY)).toEqual(at('2021-03-14T07:30:00Z'));
   });
+
+  it('regression: a startDate at the moved-forward fire (03:30 EDT) is that fire, not the next day', () => {
+    const s = spec('30 2 * * *', NY, '2021-03-14T02:30');
+    expect(iso(dueIntervals(s, at('2021-03-16T00:00:00Z')))).toEqual([
+      '2021-03-14T07:30:00.000Z/2021-03-15T06:30:00.000Z',
+    ]);
+  });
 });
 
 describe('the repeated autumn hour: 2021-11-07, clocks fall back from 02:00 EDT to 01:00 EST (06:00 UTC)', () => {
