@@ -3,7 +3,7 @@ import pc from 'picocolors';
 import { formatLoadError } from '../dag/loader.ts';
 import type { DataInterval } from '../dag/types.ts';
 import { runDagRun, runIntervals, type DagRunResult, type RunEvent } from '../run/index.ts';
-import { backfillIntervals, dueIntervals, intervalAt } from '../schedule/index.ts';
+import { backfillIntervals, dueIntervals, intervalAt, manualInterval } from '../schedule/index.ts';
 import { dagGraph, failureDetails, formatInterval, ms, progressLine, runLine, shortDate } from './format.ts';
 import { globals, jsonOption, positiveInt, servicesOption, type Io } from './main.ts';
 import { cliDate, openProject, UserError, withSession } from './project.ts';
@@ -86,19 +86,27 @@ export function registerDagCommands(dags: Command, io: Io, state: { exitCode: nu
 
   dags
     .command('test')
-    .description('Run one DAG run in-process for the scheduled interval at DATE (its logical date), and report each task')
+    .description(
+      "Run one DAG run in-process and report each task. As Airflow 2's `airflow dags test`, it is a manual run with logical date DATE " +
+        'whose data interval is the one ENDING at DATE (a daily DAG tested at 2021-02-05 reads [02-04, 02-05)); ' +
+        '--scheduled runs the scheduled interval STARTING at DATE instead, as the scheduler would',
+    )
     .argument('<dag>', 'dag id')
-    .argument('<date>', 'logical date, e.g. 2021-02-05; a date inside an interval picks that interval')
+    .argument('<date>', 'logical date, e.g. 2021-02-05 (UTC unless it has an offset)')
+    .option('--scheduled', 'run the scheduled interval that starts at DATE (a date inside an interval picks that interval), as a backfill of DATE would')
     .addOption(servicesOption())
     .addOption(jsonOption())
-    .action(async (dagId: string, date: string, opts: { services?: ServicesFlag }, cmd: Command) => {
+    .action(async (dagId: string, date: string, opts: { services?: ServicesFlag; scheduled?: boolean }, cmd: Command) => {
       const g = globals(cmd);
       const project = await openProject(g.cwd, g);
       const dag = project.dag(dagId);
-      const interval = intervalAt(scheduleSpecOf(dag), cliDate(date, dag, 'DATE'));
+      const at = cliDate(date, dag, 'DATE');
+      const spec = scheduleSpecOf(dag);
+      const interval = opts.scheduled ? intervalAt(spec, at) : manualInterval(spec, at);
+      const logicalDate = opts.scheduled ? interval.start : at;
       const run = await withSession(project, opts.services, (l) => io.err(pc.dim(l)), async () => {
-        const env = await project.env({ clockStart: interval.end, onEvent: g.json ? undefined : logEvents(io) });
-        return runDagRun(dag, interval, env, { runType: 'manual' });
+        const env = await project.env({ clockStart: new Date(Math.max(interval.end.getTime(), logicalDate.getTime())), onEvent: g.json ? undefined : logEvents(io) });
+        return runDagRun(dag, interval, env, { runType: 'manual', logicalDate });
       });
       if (g.json) io.out(JSON.stringify(runJson(run), null, 2));
       else {
@@ -111,12 +119,15 @@ export function registerDagCommands(dags: Command, io: Io, state: { exitCode: nu
   dags
     .command('backfill')
     .description(
-      'Run the intervals whose logical date lies in [START, END): START included, END excluded, as Airflow. ' +
+      "Run the intervals whose logical date lies in [START, END], both included, as Airflow 2's `airflow dags backfill -s START -e END`; " +
+        '--end-exclusive reads the range as [START, END), as the course notes write it. Dates are UTC unless they carry an offset. ' +
+        "Dates before the DAG's startDate run, as in Airflow; a range past its endDate is refused (Airflow deadlocks there). " +
         'Runs one interval at a time unless --max-active-runs says otherwise.',
     )
     .argument('<dag>', 'dag id')
     .requiredOption('-s, --start-date <date>', 'first logical date (included)')
-    .requiredOption('-e, --end-date <date>', 'end of the range (excluded)')
+    .requiredOption('-e, --end-date <date>', 'last logical date (included; excluded with --end-exclusive)')
+    .option('--end-exclusive', 'read the range as [START, END): END excluded, as the course notes write backfills')
     .addOption(
       new Option('--reprocess <which>', 'intervals that already ran: none (skip them), failed (re-run failed ones), completed (re-run all)')
         .choices(['none', 'failed', 'completed'])
@@ -138,8 +149,21 @@ export function registerDagCommands(dags: Command, io: Io, state: { exitCode: nu
       const dag = project.dag(dagId);
       const start = cliDate(opts.startDate, dag, '--start-date');
       const end = cliDate(opts.endDate, dag, '--end-date');
-      if (end <= start) throw new UserError(`--end-date ${opts.endDate} must be after --start-date ${opts.startDate}: the range [START, END) would be empty`, 2);
-      let intervals = backfillIntervals(scheduleSpecOf(dag), start, end);
+      const exclusive = opts.endExclusive === true;
+      if (exclusive ? end <= start : end < start) {
+        throw new UserError(
+          exclusive
+            ? `--end-date ${opts.endDate} must be after --start-date ${opts.startDate}: with --end-exclusive the range [START, END) would be empty`
+            : `--end-date ${opts.endDate} must not be before --start-date ${opts.startDate}: the range [START, END] would be empty`,
+          2,
+        );
+      }
+      let intervals: DataInterval[];
+      try {
+        intervals = backfillIntervals(scheduleSpecOf(dag), start, end, { endExclusive: exclusive });
+      } catch (error) {
+        throw new UserError(`cannot backfill DAG "${dagId}": ${(error as Error).message}`, 2);
+      }
       if (opts.verify && !opts.dryRun) {
         // Verification replays the whole range on the fixtures, whatever the run history says.
         const verified = await runVerifiedBackfill(project, dag, intervals, opts, io, g.json === true);
@@ -155,7 +179,8 @@ export function registerDagCommands(dags: Command, io: Io, state: { exitCode: nu
         }
         intervals.reverse();
       }
-      const header = `${pc.bold(dagId)}: ${intervals.length} interval(s) with logical date in [${shortDate(start)}, ${shortDate(end)}) (END excluded)` +
+      const range = exclusive ? `[${shortDate(start)}, ${shortDate(end)}) (END excluded)` : `[${shortDate(start)}, ${shortDate(end)}] (END included)`;
+      const header = `${pc.bold(dagId)}: ${intervals.length} interval(s) with logical date in ${range}` +
         (skipped.size > 0 ? `; ${skipped.size} skipped because they already ran (--reprocess ${opts.reprocess === 'none' ? 'failed or completed' : 'completed'} runs them again)` : '');
       if (opts.dryRun) {
         if (g.json) io.out(JSON.stringify({ dagId, dryRun: true, intervals: intervals.map(intervalJson), skipped: skipped.size }, null, 2));
@@ -200,6 +225,7 @@ interface BackfillOptions {
   startDate: string;
   endDate: string;
   reprocess: 'none' | 'failed' | 'completed';
+  endExclusive?: boolean;
   runBackwards?: boolean;
   maxActiveRuns?: number;
   dryRun?: boolean;
@@ -221,7 +247,8 @@ function alreadyRan(history: DagRunResult[], intervals: DataInterval[], reproces
   const wanted = new Set(intervals.map((i) => i.start.getTime()));
   const latest = new Map<number, DagRunResult>();
   for (const run of history) {
-    const t = new Date(run.interval.start).getTime();
+    // Runs are keyed by logical date, as Airflow's dag runs are: a manual run's interval starts earlier.
+    const t = new Date(run.logicalDate ?? run.interval.start).getTime();
     if (!wanted.has(t)) continue;
     const prev = latest.get(t);
     if (!prev || new Date(prev.startedAt) < new Date(run.startedAt)) latest.set(t, run);
@@ -277,7 +304,7 @@ function intervalJson(i: DataInterval) {
 }
 
 function runJson(run: DagRunResult) {
-  return { ...run, interval: intervalJson(run.interval) };
+  return { ...run, interval: { ...intervalJson(run.interval), logicalDate: (run.logicalDate ?? run.interval.start).toISOString() } };
 }
 
 function serializableOptions(o: object): Record<string, unknown> {

@@ -53,7 +53,7 @@ export function runLine(run: DagRunResult): string {
       return `${t.taskId} ${(STATE_COLOR[t.state] ?? pc.dim)(mark)}${t.startedAt ? pc.dim(` ${ms(t.durationMs)}`) : ''}${rows}${tries}`;
     })
     .join(pc.dim(' · '));
-  return `${pc.bold(run.dagId)} ${shortDate(run.interval.start)} ${state(run.state)}  ${tasks}  ${pc.dim(`(${ms(run.durationMs)})`)}`;
+  return `${pc.bold(run.dagId)} ${shortDate(run.logicalDate ?? run.interval.start)} ${state(run.state)}  ${tasks}  ${pc.dim(`(${ms(run.durationMs)})`)}`;
 }
 
 /** The failed tasks of a run with their errors and last log lines, for the reader to act on. */

@@ -14,6 +14,10 @@ export interface RunShared {
   runId: string;
   runType: RunType;
   interval: DataInterval;
+  /** The logical date: the interval's start, except for manual runs (see DagRunOptions.logicalDate). */
+  logicalDate: Date;
+  /** `dag_run.conf`: what the run was triggered with (`{}` when nothing). */
+  conf: Record<string, unknown>;
   ds: string;
   dsNodash: string;
   ts: string;
@@ -41,9 +45,13 @@ export function createRunShared(
   env: RunEnvironment,
   runType: RunType,
   runId: string | undefined,
+  logicalDate: Date = interval.start,
+  conf: Record<string, unknown> = {},
 ): RunShared {
   const { dag } = plan;
-  const prev = plan.schedule.previousInterval(interval);
+  // Airflow's prev_ds is the schedule time before the logical date (dag.previous_schedule), even
+  // for a manual run whose interval ends at its logical date; next_ds follows the interval.
+  const prev = plan.schedule.previousInterval({ start: logicalDate, end: interval.end });
   const next = plan.schedule.followingInterval(interval);
   const params = { ...dag.options.params };
   const prevDs = prev ? formatDs(prev.start) : null;
@@ -53,18 +61,20 @@ export function createRunShared(
     plan,
     env,
     dagId: dag.id,
-    runId: runId ?? runIdFor(runType, interval.start),
+    runId: runId ?? runIdFor(runType, logicalDate),
     runType,
     interval,
-    ds: formatDs(interval.start),
-    dsNodash: formatDsNodash(interval.start),
-    ts: formatTs(interval.start),
+    logicalDate,
+    conf,
+    ds: formatDs(logicalDate),
+    dsNodash: formatDsNodash(logicalDate),
+    ts: formatTs(logicalDate),
     prevDs,
     nextDs,
     params,
     xcom: new XComStore(dag.id, plan.byId),
     scope: () =>
-      (scope ??= templateScope({ interval, prevDs, nextDs, params, variable: (key: string) => env.variables.get(key) })),
+      (scope ??= templateScope({ interval, logicalDate, prevDs, nextDs, params, variable: (key: string) => env.variables.get(key) })),
     emit: env.onEvent ? safeObserver(env.onEvent) : null,
     idleSignal: new AbortController().signal,
   };

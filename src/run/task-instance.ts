@@ -106,7 +106,7 @@ export function buildContext(shared: RunShared, plan: TaskPlan, tryNumber: numbe
     taskId: plan.id,
     runId: shared.runId,
     tryNumber,
-    logicalDate: interval.start,
+    logicalDate: shared.logicalDate,
     dataIntervalStart: interval.start,
     dataIntervalEnd: interval.end,
     ds: shared.ds,

@@ -101,6 +101,10 @@ export interface DagRunResult {
   runId: string;
   runType: RunType;
   interval: DataInterval;
+  /** Set when the logical date is not the interval's start (a manual run: its interval ends at it). */
+  logicalDate?: Date;
+  /** `dag_run.conf` of a triggered run, when one was given. */
+  conf?: Record<string, unknown>;
   state: DagRunState;
   /** Task instances in the DAG's declaration order. */
   tasks: TaskInstanceResult[];

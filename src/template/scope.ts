@@ -17,20 +17,23 @@ import type { TemplateScope } from './types.ts';
  */
 export function templateScope(input: {
   interval: DataInterval;
+  /** The run's logical date when it is not the interval start (a manual run); default `interval.start`. */
+  logicalDate?: Date;
   prevDs: string | null;
   nextDs: string | null;
   params: Record<string, unknown>;
   variable: (key: string) => unknown;
 }): TemplateScope {
   const { interval } = input;
-  const logical = formatTs(interval.start);
+  const logicalDate = input.logicalDate ?? interval.start;
+  const logical = formatTs(logicalDate);
   return {
-    ds: formatDs(interval.start),
-    ds_nodash: formatDsNodash(interval.start),
+    ds: formatDs(logicalDate),
+    ds_nodash: formatDsNodash(logicalDate),
     ts: logical,
     logical_date: logical,
     execution_date: logical,
-    data_interval_start: logical,
+    data_interval_start: formatTs(interval.start),
     data_interval_end: formatTs(interval.end),
     prev_ds: input.prevDs,
     next_ds: input.nextDs,

@@ -80,6 +80,15 @@ describe('dagbox CLI (spawned on the example DAGs)', () => {
     expect(fetch.log.join('\n')).toContain('retrying fetch after: upstream API answered 503');
   });
 
+  it('dags test is a manual run at DATE whose interval ends at DATE, as Airflow 2; --scheduled runs the interval starting at DATE', async () => {
+    type Doc = { logicalDate?: string; interval: { logicalDate: string; dataIntervalStart: string; dataIntervalEnd: string } };
+    const manual = JSON.parse((await run('dags', 'test', 'example_retry', '2021-02-05T05:00', '--json')).stdout) as Doc;
+    expect(manual.interval).toEqual({ logicalDate: '2021-02-05T05:00:00.000Z', dataIntervalStart: '2021-02-05T04:00:00.000Z', dataIntervalEnd: '2021-02-05T05:00:00.000Z' });
+    const scheduled = JSON.parse((await run('dags', 'test', 'example_retry', '2021-02-05T05:00', '--scheduled', '--json')).stdout) as Doc;
+    expect(scheduled.logicalDate).toBeUndefined();
+    expect(scheduled.interval).toEqual({ logicalDate: '2021-02-05T05:00:00.000Z', dataIntervalStart: '2021-02-05T05:00:00.000Z', dataIntervalEnd: '2021-02-05T06:00:00.000Z' });
+  });
+
   it('dags test of a failing DAG exits 1 and says which task failed and why', async () => {
     const r = await run('dags', 'test', 'always_fails', '2021-02-05');
     expect(r.code).toBe(1);
@@ -87,21 +96,21 @@ describe('dagbox CLI (spawned on the example DAGs)', () => {
     expect(r.stderr).toContain('boom failed after 2 tries: source table prod.nps is missing');
   });
 
-  it('dags backfill runs [START, END) in order, prints the intervals, and records history', async () => {
-    const r = await run('dags', 'backfill', 'example_linear', '-s', '2021-02-05', '-e', '2021-02-08');
+  it('dags backfill runs [START, END], END included as in Airflow 2, in order, prints the intervals, and records history', async () => {
+    const r = await run('dags', 'backfill', 'example_linear', '-s', '2021-02-05', '-e', '2021-02-07');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('example_linear: 3 interval(s) with logical date in [2021-02-05, 2021-02-08) (END excluded)');
+    expect(r.stdout).toContain('example_linear: 3 interval(s) with logical date in [2021-02-05, 2021-02-07] (END included)');
     expect(r.stdout).toContain('2021-02-05, 2021-02-06, 2021-02-07');
     expect(r.stdout.match(/^example_linear 2021-02-0\d success/gm)).toHaveLength(3);
     expect(r.stdout).toContain('3 succeeded, 0 failed');
     expect(r.stderr).toMatch(/\[3\/3\] 100%/);
     expect(readdirSync(join(project.dir, '.dagbox/runs/example_linear'))).toHaveLength(3);
 
-    const again = await run('dags', 'backfill', 'example_linear', '-s', '2021-02-05', '-e', '2021-02-09');
+    const again = await run('dags', 'backfill', 'example_linear', '-s', '2021-02-05', '-e', '2021-02-08');
     expect(again.stdout).toContain('1 interval(s)');
     expect(again.stdout).toContain('3 skipped because they already ran');
 
-    const all = await run('dags', 'backfill', 'example_linear', '-s', '2021-02-05', '-e', '2021-02-07', '--reprocess', 'completed', '--run-backwards', '--json');
+    const all = await run('dags', 'backfill', 'example_linear', '-s', '2021-02-05', '-e', '2021-02-06', '--reprocess', 'completed', '--run-backwards', '--json');
     const doc = JSON.parse(all.stdout) as { runs: { interval: { logicalDate: string } }[] };
     expect(doc.runs.map((x) => x.interval.logicalDate.slice(0, 10))).toEqual(['2021-02-06', '2021-02-05']);
   });
@@ -113,15 +122,22 @@ describe('dagbox CLI (spawned on the example DAGs)', () => {
     expect(r.stdout).not.toMatch(/success/);
   });
 
+  it('dags backfill --end-exclusive reads [START, END), as the course notes write it', async () => {
+    const r = await run('dags', 'backfill', 'example_linear', '-s', '2021-02-05', '-e', '2021-02-08', '--end-exclusive', '--reprocess', 'completed', '--dry-run', '--json');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as { intervals: { logicalDate: string }[] };
+    expect(doc.intervals.map((i) => i.logicalDate.slice(0, 10))).toEqual(['2021-02-05', '2021-02-06', '2021-02-07']);
+  });
+
   it('dags backfill exits 1 when a run fails, and --reprocess failed re-runs failed intervals', async () => {
-    const r = await run('dags', 'backfill', 'always_fails', '-s', '2021-03-05', '-e', '2021-03-07');
+    const r = await run('dags', 'backfill', 'always_fails', '-s', '2021-03-05', '-e', '2021-03-06');
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('0 succeeded, 2 failed');
-    const skipped = await run('dags', 'backfill', 'always_fails', '-s', '2021-03-05', '-e', '2021-03-07');
+    const skipped = await run('dags', 'backfill', 'always_fails', '-s', '2021-03-05', '-e', '2021-03-06');
     expect(skipped.code).toBe(0);
     expect(skipped.stdout).toContain('0 interval(s)');
     expect(skipped.stdout).toContain('2 skipped because they already ran');
-    const again = await run('dags', 'backfill', 'always_fails', '-s', '2021-03-05', '-e', '2021-03-07', '--reprocess', 'failed');
+    const again = await run('dags', 'backfill', 'always_fails', '-s', '2021-03-05', '-e', '2021-03-06', '--reprocess', 'failed');
     expect(again.code).toBe(1);
     expect(again.stdout).toContain('0 succeeded, 2 failed');
   });
@@ -151,7 +167,7 @@ describe('dagbox CLI (spawned on the example DAGs)', () => {
     expect(date.stderr).toContain('DATE "yesterday" is not a date');
     const range = await run('dags', 'backfill', 'example_linear', '-s', '2021-02-08', '-e', '2021-02-05');
     expect(range.code).toBe(2);
-    expect(range.stderr).toContain('must be after --start-date');
+    expect(range.stderr).toContain('must not be before --start-date');
   });
 
   it('a broken DAG file makes dags list exit 1 with file:line, and the other DAGs still list', async () => {
@@ -173,7 +189,8 @@ describe('dagbox CLI (spawned on the example DAGs)', () => {
       expect(r.stdout, args.join(' ')).toMatch(/^Usage: dagbox/);
     }
     const backfill = await run('dags', 'backfill', '--help');
-    expect(backfill.stdout).toContain('[START, END)');
+    expect(backfill.stdout).toContain('[START, END], both included');
+    expect(backfill.stdout).toContain('--end-exclusive');
   });
 
   it('an unknown command is a usage error with exit 2', async () => {
