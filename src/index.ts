@@ -12,6 +12,8 @@ export { Dag, Task, TaskGroup, chain, isDag } from './dag/dag.ts';
 export type { Node, NodeLike } from './dag/dag.ts';
 export type * from './dag/types.ts';
 export { loadDags, loadDagFile, formatLoadError } from './dag/loader.ts';
+export { param, Param } from './dag/params.ts';
+export type { ParamSchema, ParamType } from './dag/params.ts';
 export type { DagBag, LoadedDag, DagLoadError } from './dag/loader.ts';
 export { defineConfig } from './config/config.ts';
 export type { DagboxConfig } from './config/config.ts';

@@ -10,6 +10,7 @@ import { cliDate, openProject, UserError, withSession } from './project.ts';
 import { scheduleSpecOf } from '../run/index.ts';
 import type { ServicesFlag } from '../session/session.ts';
 import { assertVerifyFlags, runVerifiedBackfill } from './verify-command.ts';
+import { resolveParams } from '../dag/params.ts';
 
 /** `dagbox dags list|show|next|test|backfill`. */
 export function registerDagCommands(dags: Command, io: Io, state: { exitCode: number }): void {
@@ -107,6 +108,41 @@ export function registerDagCommands(dags: Command, io: Io, state: { exitCode: nu
       const run = await withSession(project, opts.services, (l) => io.err(pc.dim(l)), async () => {
         const env = await project.env({ clockStart: new Date(Math.max(interval.end.getTime(), logicalDate.getTime())), onEvent: g.json ? undefined : logEvents(io) });
         return runDagRun(dag, interval, env, { runType: 'manual', logicalDate });
+      });
+      if (g.json) io.out(JSON.stringify(runJson(run), null, 2));
+      else {
+        io.out(runLine(run));
+        for (const l of failureDetails(run)) io.err(l);
+      }
+      if (run.state !== 'success') state.exitCode = 1;
+    });
+
+  dags
+    .command('trigger')
+    .description(
+      "Trigger one manual run now, in-process, as Airflow 2's `airflow dags trigger DAG -c CONF -e DATE`: logical date DATE (default: now), " +
+        'the data interval Airflow infers for it (the last one ending at DATE), and `dag_run.conf` = CONF, which overrides the DAG\'s params',
+    )
+    .argument('<dag>', 'dag id')
+    .option('-c, --conf <json>', 'a JSON object: dag_run.conf, and params it overrides', '{}')
+    .option('-e, --exec-date <date>', 'logical date of the run (UTC unless it has an offset; default: now)')
+    .addOption(servicesOption())
+    .addOption(jsonOption())
+    .action(async (dagId: string, opts: { conf: string; execDate?: string; services?: ServicesFlag }, cmd: Command) => {
+      const g = globals(cmd);
+      const project = await openProject(g.cwd, g);
+      const dag = project.dag(dagId);
+      const conf = confOf(opts.conf);
+      try {
+        resolveParams(dag.options.params, conf, `DAG "${dagId}"`);
+      } catch (error) {
+        throw new UserError(`cannot trigger ${(error as Error).message}`, 2);
+      }
+      const logicalDate = opts.execDate ? cliDate(opts.execDate, dag, '--exec-date') : new Date();
+      const interval = manualInterval(scheduleSpecOf(dag), logicalDate);
+      const run = await withSession(project, opts.services, (l) => io.err(pc.dim(l)), async () => {
+        const env = await project.env({ clockStart: logicalDate, onEvent: g.json ? undefined : logEvents(io) });
+        return runDagRun(dag, interval, env, { runType: 'manual', logicalDate, conf });
       });
       if (g.json) io.out(JSON.stringify(runJson(run), null, 2));
       else {
@@ -234,6 +270,20 @@ interface BackfillOptions {
   shuffle?: boolean;
   seed?: number;
   services?: ServicesFlag;
+}
+
+/** `--conf` as a JSON object, or a UserError saying what was found. */
+function confOf(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new UserError(`--conf is not JSON: ${(error as Error).message}; pass an object such as '{"limit": 10}'`, 2);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new UserError(`--conf must be a JSON object such as '{"limit": 10}', found ${text}`, 2);
+  }
+  return value as Record<string, unknown>;
 }
 
 function nonNegativeInt(value: string): number {

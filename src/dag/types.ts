@@ -45,6 +45,11 @@ export interface TaskArgs {
   onSuccess?: TaskCallback;
   onRetry?: TaskCallback;
   owner?: string;
+  /**
+   * Task-level params, merged over the DAG's (`{{ params.x }}`, `ctx.params`): plain values or
+   * `param(default, schema)` declarations, checked when the run starts.
+   */
+  params?: Record<string, unknown>;
 }
 
 /** A table or S3 prefix a DAG or task reads or writes, for lineage: `'raw_data.nps'`, `'s3://bucket/prefix/'`. */
@@ -73,7 +78,11 @@ export interface DagOptions {
   /** Upper bound on concurrently running tasks within one run. Default 16. */
   maxActiveTasks?: number;
   defaultArgs?: TaskArgs;
-  /** Values visible to templates as `{{ params.X }}` and to tasks as `ctx.params`. */
+  /**
+   * Values visible to templates as `{{ params.X }}` and to tasks as `ctx.params`: plain values, or
+   * `param(default, { type, minimum, enum, ... })` declarations checked at load and at each run.
+   * A run's conf (`dagbox dags trigger DAG --conf JSON`) overrides them, as in Airflow.
+   */
   params?: Record<string, unknown>;
   owner?: string;
   description?: string;
@@ -158,6 +167,8 @@ export interface TaskContext {
   /** ds of the next scheduled interval, if the schedule has one. */
   nextDs: string | null;
   params: Record<string, unknown>;
+  /** The DAG run: its id, type, logical date and `conf` (Airflow's `dag_run`, `{{ dag_run.conf }}`). */
+  dagRun: DagRunInfoForTask;
   xcom: XCom;
   variables: Variables;
   connections: Connections;
@@ -186,6 +197,15 @@ export interface TaskContext {
   faultPoint(site: string, detail?: { rows?: number }): void;
   /** Other values added by the session running the task. */
   [hook: string]: unknown;
+}
+
+/** What a task sees of its DAG run (Airflow's `dag_run`). */
+export interface DagRunInfoForTask {
+  runId: string;
+  runType: string;
+  logicalDate: Date;
+  /** What the run was triggered with (`dags trigger --conf`); `{}` for scheduled and backfill runs. */
+  conf: Record<string, unknown>;
 }
 
 /** The members of TaskContext that a session's services provide. */

@@ -57,7 +57,7 @@ export function renderTaskFields(dag: Dag, taskId: string, interval: DataInterva
   if (!operator) return {};
   const env: RunEnvironment = { variables, connections: noConnections, masker: new Masker(), clock: realClock };
   const shared = createRunShared(plan, interval, env, 'manual', undefined);
-  return renderOperatorFields(operator, shared.scope(), `task "${task.id}" of DAG "${dag.id}"`);
+  return renderOperatorFields(operator, shared.scope(task.id), `task "${task.id}" of DAG "${dag.id}"`);
 }
 
 /** Rendering needs no connections; a template cannot reach them. */

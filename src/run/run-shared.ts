@@ -1,5 +1,6 @@
 import type { DataInterval } from '../dag/types.ts';
 import { formatDs, formatDsNodash, formatTs } from '../schedule/index.ts';
+import { resolveParams } from '../dag/params.ts';
 import { templateScope } from '../template/index.ts';
 import type { TemplateScope } from '../template/index.ts';
 import type { RunPlan } from './plan.ts';
@@ -24,9 +25,11 @@ export interface RunShared {
   prevDs: string | null;
   nextDs: string | null;
   params: Record<string, unknown>;
+  /** Params of tasks that declare their own (DAG params, task params over them, conf over both). */
+  taskParams: Map<string, Record<string, unknown>>;
   xcom: XComStore;
-  /** The run's template scope, made on first use. */
-  scope(): TemplateScope;
+  /** The run's template scope, made on first use; with a task id, that task's params in it. */
+  scope(taskId?: string): TemplateScope;
   /** Sends an event to `env.onEvent`; null when nobody listens, so callers skip building events. */
   emit: ((event: RunEvent) => void) | null;
   /** A signal that never aborts, for tasks without an execution timeout. */
@@ -53,7 +56,14 @@ export function createRunShared(
   // for a manual run whose interval ends at its logical date; next_ds follows the interval.
   const prev = plan.schedule.previousInterval({ start: logicalDate, end: interval.end });
   const next = plan.schedule.followingInterval(interval);
-  const params = { ...dag.options.params };
+  // Airflow's dag_run_conf_overrides_params: the run's conf wins over declared params, then every param is checked.
+  const params = resolveParams(dag.options.params, conf, `DAG "${dag.id}"`);
+  const taskParams = new Map<string, Record<string, unknown>>();
+  for (const t of plan.tasks) {
+    const own = t.task.args.params;
+    if (own && Object.keys(own).length > 0) taskParams.set(t.id, resolveParams({ ...dag.options.params, ...own }, conf, `task "${t.id}" of DAG "${dag.id}"`));
+  }
+  const runIdValue = runId ?? runIdFor(runType, logicalDate);
   const prevDs = prev ? formatDs(prev.start) : null;
   const nextDs = next ? formatDs(next.start) : null;
   let scope: TemplateScope | undefined;
@@ -61,7 +71,7 @@ export function createRunShared(
     plan,
     env,
     dagId: dag.id,
-    runId: runId ?? runIdFor(runType, logicalDate),
+    runId: runIdValue,
     runType,
     interval,
     logicalDate,
@@ -72,9 +82,13 @@ export function createRunShared(
     prevDs,
     nextDs,
     params,
+    taskParams,
     xcom: new XComStore(dag.id, plan.byId),
-    scope: () =>
-      (scope ??= templateScope({ interval, logicalDate, prevDs, nextDs, params, variable: (key: string) => env.variables.get(key) })),
+    scope: (taskId) => {
+      const made = (scope ??= templateScope({ interval, logicalDate, prevDs, nextDs, params, dagRun: { conf, runId: runIdValue }, variable: (key: string) => env.variables.get(key) }));
+      const own = taskId === undefined ? undefined : taskParams.get(taskId);
+      return own ? { ...made, params: own } : made;
+    },
     emit: env.onEvent ? safeObserver(env.onEvent) : null,
     idleSignal: new AbortController().signal,
   };

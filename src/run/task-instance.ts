@@ -114,7 +114,8 @@ export function buildContext(shared: RunShared, plan: TaskPlan, tryNumber: numbe
     ts: shared.ts,
     prevDs: shared.prevDs,
     nextDs: shared.nextDs,
-    params: { ...shared.params },
+    params: { ...(shared.taskParams.get(plan.id) ?? shared.params) },
+    dagRun: { runId: shared.runId, runType: shared.runType, logicalDate: shared.logicalDate, conf: shared.conf },
     xcom: shared.xcom.forTask(plan.id),
     variables: env.variables,
     connections: env.connections,
@@ -141,7 +142,7 @@ const NO_SERVICES = {
 };
 
 function renderTemplate(shared: RunShared, plan: TaskPlan, template: string): string {
-  return render(template, shared.scope(), taskWhere(shared, plan));
+  return render(template, shared.scope(plan.id), taskWhere(shared, plan));
 }
 
 function taskWhere(shared: RunShared, plan: TaskPlan): string {
@@ -158,7 +159,7 @@ function addHooks(shared: RunShared, ctx: TaskContext): void {
 async function invokeBody(shared: RunShared, plan: TaskPlan, ctx: TaskContext): Promise<unknown> {
   const body = plan.task.body;
   if (typeof body === 'function') return await body(ctx);
-  const args = renderOperatorArgs(body, shared.scope(), taskWhere(shared, plan));
+  const args = renderOperatorArgs(body, shared.scope(plan.id), taskWhere(shared, plan));
   return await body.execute(ctx, args);
 }
 

@@ -23,6 +23,8 @@ export function templateScope(input: {
   nextDs: string | null;
   params: Record<string, unknown>;
   variable: (key: string) => unknown;
+  /** The run's conf and id, for `dag_run.conf` / `dag_run.run_id`. */
+  dagRun?: { conf: Record<string, unknown>; runId: string };
 }): TemplateScope {
   const { interval } = input;
   const logicalDate = input.logicalDate ?? interval.start;
@@ -38,6 +40,7 @@ export function templateScope(input: {
     prev_ds: input.prevDs,
     next_ds: input.nextDs,
     params: input.params ?? {},
+    ...(input.dagRun ? { dag_run: { conf: input.dagRun.conf, run_id: input.dagRun.runId } } : {}),
     var: { value: input.variable },
   };
 }

@@ -19,6 +19,8 @@ export interface TemplateScope {
   /** ds of the next scheduled interval, or null (rendered as `null`). */
   next_ds: string | null;
   params: Record<string, unknown>;
+  /** The DAG run: `dag_run.conf` is what it was triggered with (`{}` when nothing), `dag_run.run_id` its id. */
+  dag_run?: { conf: Record<string, unknown>; run_id: string };
   /** `var.value.KEY` lookups; throws when the variable is missing. */
   var: { value: (key: string) => unknown };
 }
