@@ -19,7 +19,7 @@ export { defineConfig } from './config/config.ts';
 export type { DagboxConfig } from './config/config.ts';
 export { parseConnection } from './config/connection.ts';
 export type { Connection } from './config/connection.ts';
-export { sql, sqlToS3, s3ToWarehouse, sqlToSql, http, columnCheck, tableCheck, bindSqlTemplate, writeCsvToS3, loadHttpFixtures } from './operators/index.ts';
+export { sql, sqlToS3, s3ToWarehouse, sqlToSql, http, triggerDagRun, columnCheck, tableCheck, bindSqlTemplate, writeCsvToS3, loadHttpFixtures } from './operators/index.ts';
 export type * from './operators/index.ts';
 export { slackAlert, startWebhookSink } from './alerts/index.ts';
 export type { SlackAlertOptions, WebhookMessage, WebhookSink } from './alerts/index.ts';

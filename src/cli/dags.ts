@@ -2,7 +2,8 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import pc from 'picocolors';
 import { formatLoadError } from '../dag/loader.ts';
 import type { DataInterval } from '../dag/types.ts';
-import { runDagRun, runIntervals, type DagRunResult, type RunEvent } from '../run/index.ts';
+import { RunCoordinator, runDagRun, runIntervals, type DagRunResult, type RunEnvironment, type RunEvent } from '../run/index.ts';
+import type { Project } from './project.ts';
 import { backfillIntervals, dueIntervals, intervalAt, manualInterval } from '../schedule/index.ts';
 import { dagGraph, failureDetails, formatInterval, ms, progressLine, runLine, shortDate } from './format.ts';
 import { globals, jsonOption, positiveInt, servicesOption, type Io } from './main.ts';
@@ -105,16 +106,16 @@ export function registerDagCommands(dags: Command, io: Io, state: { exitCode: nu
       const spec = scheduleSpecOf(dag);
       const interval = opts.scheduled ? intervalAt(spec, at) : manualInterval(spec, at);
       const logicalDate = opts.scheduled ? interval.start : at;
-      const run = await withSession(project, opts.services, (l) => io.err(pc.dim(l)), async () => {
+      const { run, triggered } = await withSession(project, opts.services, (l) => io.err(pc.dim(l)), async () => {
         const env = await project.env({ clockStart: new Date(Math.max(interval.end.getTime(), logicalDate.getTime())), onEvent: g.json ? undefined : logEvents(io) });
-        return runDagRun(dag, interval, env, { runType: 'manual', logicalDate });
+        return withFollowUps(project, env, io, g.json === true, (e) => runDagRun(dag, interval, e, { runType: 'manual', logicalDate }));
       });
-      if (g.json) io.out(JSON.stringify(runJson(run), null, 2));
+      if (g.json) io.out(JSON.stringify({ ...runJson(run), triggered: triggered.map(runJson) }, null, 2));
       else {
         io.out(runLine(run));
         for (const l of failureDetails(run)) io.err(l);
       }
-      if (run.state !== 'success') state.exitCode = 1;
+      if (run.state !== 'success' || triggered.some((r) => r.state !== 'success')) state.exitCode = 1;
     });
 
   dags
@@ -140,16 +141,16 @@ export function registerDagCommands(dags: Command, io: Io, state: { exitCode: nu
       }
       const logicalDate = opts.execDate ? cliDate(opts.execDate, dag, '--exec-date') : new Date();
       const interval = manualInterval(scheduleSpecOf(dag), logicalDate);
-      const run = await withSession(project, opts.services, (l) => io.err(pc.dim(l)), async () => {
+      const { run, triggered } = await withSession(project, opts.services, (l) => io.err(pc.dim(l)), async () => {
         const env = await project.env({ clockStart: logicalDate, onEvent: g.json ? undefined : logEvents(io) });
-        return runDagRun(dag, interval, env, { runType: 'manual', logicalDate, conf });
+        return withFollowUps(project, env, io, g.json === true, (e) => runDagRun(dag, interval, e, { runType: 'manual', logicalDate, conf }));
       });
-      if (g.json) io.out(JSON.stringify(runJson(run), null, 2));
+      if (g.json) io.out(JSON.stringify({ ...runJson(run), triggered: triggered.map(runJson) }, null, 2));
       else {
         io.out(runLine(run));
         for (const l of failureDetails(run)) io.err(l);
       }
-      if (run.state !== 'success') state.exitCode = 1;
+      if (run.state !== 'success' || triggered.some((r) => r.state !== 'success')) state.exitCode = 1;
     });
 
   dags
@@ -232,23 +233,29 @@ export function registerDagCommands(dags: Command, io: Io, state: { exitCode: nu
       }
       const started = performance.now();
       const progress = progressPrinter(io, g.json === true);
-      const runs = await withSession(project, opts.services, (l) => io.err(pc.dim(l)), async () =>
-        runIntervals(dag, intervals, await project.env({ clockStart: intervals[0]?.end ?? end }), {
-          runType: 'backfill',
-          maxActiveRuns: opts.maxActiveRuns,
-          onProgress: (done, total, run) => {
-            progress.clear();
-            if (!g.json) {
-              io.out(runLine(run));
-              for (const l of failureDetails(run)) io.err(l);
-            }
-            progress.show(progressLine(done, total, performance.now() - started));
-          },
-        }),
-      );
+      let coordinator: RunCoordinator | undefined;
+      const { runs, triggered } = await withSession(project, opts.services, (l) => io.err(pc.dim(l)), async () => {
+        const env = await project.env({ clockStart: intervals[0]?.end ?? end });
+        return withFollowUps(project, env, io, g.json === true, (e, c) => {
+          coordinator = c;
+          return runIntervals(dag, intervals, e, {
+            runType: 'backfill',
+            maxActiveRuns: opts.maxActiveRuns,
+            onProgress: (done, total, run) => {
+              progress.clear();
+              coordinator?.after(run);
+              if (!g.json) {
+                io.out(runLine(run));
+                for (const l of failureDetails(run)) io.err(l);
+              }
+              progress.show(progressLine(done, total, performance.now() - started));
+            },
+          });
+        }, false);
+      });
       progress.done();
-      const failed = runs.filter((r) => r.state !== 'success');
-      if (g.json) io.out(JSON.stringify({ dagId, runs: runs.map(runJson), failed: failed.length }, null, 2));
+      const failed = [...runs, ...triggered].filter((r) => r.state !== 'success');
+      if (g.json) io.out(JSON.stringify({ dagId, runs: runs.map(runJson), triggered: triggered.map(runJson), failed: failed.length }, null, 2));
       else {
         const summary = `${runs.length - failed.length} succeeded, ${failed.length} failed in ${ms(performance.now() - started)}`;
         io.out(failed.length > 0 ? pc.red(summary) : pc.green(summary));
@@ -290,6 +297,32 @@ function nonNegativeInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a whole number of 0 or more, got "${value}"`);
   return n;
+}
+
+/**
+ * Run `work` with an environment that can trigger other DAGs, then the runs it asked for: dataset-
+ * triggered DAGs and TriggerDagRunOperator targets (printed as they end). `record` = false when
+ * `work` reports its own runs to the coordinator (a backfill does, run by run).
+ */
+async function withFollowUps<T extends DagRunResult | DagRunResult[]>(
+  project: Project,
+  env: RunEnvironment,
+  io: Io,
+  json: boolean,
+  work: (env: RunEnvironment, coordinator: RunCoordinator) => Promise<T>,
+  record = true,
+): Promise<{ run: T; runs: T; triggered: DagRunResult[] }> {
+  const coordinator = new RunCoordinator(project.bag.dags.map((d) => d.dag), env, {
+    onRun: (run, request) => {
+      if (json) return;
+      io.out(`${runLine(run)}  ${pc.dim(`(${request.reason})`)}`);
+      for (const l of failureDetails(run)) io.err(l);
+    },
+  });
+  const result = await work(coordinator.env(), coordinator);
+  if (record) for (const run of Array.isArray(result) ? result : [result]) coordinator.after(run);
+  const triggered = await coordinator.drain();
+  return { run: result, runs: result, triggered };
 }
 
 /** Logical dates (ms) to skip because a run for them already exists and --reprocess does not cover it. */

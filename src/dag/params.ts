@@ -25,8 +25,13 @@ export interface ParamSchema {
 const KNOWN = new Set(['type', 'enum', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minLength', 'maxLength', 'pattern', 'description', 'title']);
 const TYPES = new Set(['string', 'integer', 'number', 'boolean', 'array', 'object', 'null']);
 
+/** Marks Param objects across module instances (a DAG file may load its own copy of dagbox). */
+const PARAM_BRAND = Symbol.for('dagbox.param');
+
 /** A declared param (made by {@link param}); `hasDefault` is false for a param that must be supplied. */
 export class Param {
+  readonly [PARAM_BRAND] = true;
+
   constructor(
     readonly defaultValue: unknown,
     readonly hasDefault: boolean,
@@ -47,6 +52,11 @@ export function param(defaultValue?: unknown, schema: ParamSchema = {}): Param {
   return new Param(defaultValue, defaultValue !== undefined, schema);
 }
 
+/** True for a value made by {@link param}, whichever copy of dagbox made it. */
+export function isParam(value: unknown): value is Param {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[PARAM_BRAND] === true;
+}
+
 /**
  * The params a run (or one task) sees: declared defaults, overridden by `supplied` (the run's
  * `dag_run.conf`, as Airflow's `dag_run_conf_overrides_params`), each checked against its schema.
@@ -57,7 +67,7 @@ export function resolveParams(declared: Record<string, unknown> | undefined, sup
   const problems: string[] = [];
   for (const [key, decl] of Object.entries(declared ?? {})) {
     const given = Object.hasOwn(supplied, key);
-    if (!(decl instanceof Param)) {
+    if (!isParam(decl)) {
       out[key] = given ? supplied[key] : decl;
       continue;
     }
@@ -83,7 +93,7 @@ export function resolveParams(declared: Record<string, unknown> | undefined, sup
 export function paramDeclarationProblems(declared: Record<string, unknown> | undefined, scheduled: boolean): string[] {
   const problems: string[] = [];
   for (const [key, decl] of Object.entries(declared ?? {})) {
-    if (!(decl instanceof Param)) continue;
+    if (!isParam(decl)) continue;
     const unknown = Object.keys(decl.schema).filter((k) => !KNOWN.has(k));
     if (unknown.length > 0) problems.push(`param "${key}" uses schema keyword(s) ${unknown.map((k) => `"${k}"`).join(', ')} that dagbox does not check; use ${[...KNOWN].join(', ')}`);
     const types = decl.schema.type === undefined ? [] : Array.isArray(decl.schema.type) ? decl.schema.type : [decl.schema.type];

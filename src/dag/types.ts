@@ -45,6 +45,8 @@ export interface TaskArgs {
   onSuccess?: TaskCallback;
   onRetry?: TaskCallback;
   owner?: string;
+  /** Datasets (tables, S3 prefixes) this task updates when it succeeds, as Airflow's `outlets`: they trigger DAGs scheduled on them. */
+  outputs?: Dataset[];
   /**
    * Task-level params, merged over the DAG's (`{{ params.x }}`, `ctx.params`): plain values or
    * `param(default, schema)` declarations, checked when the run starts.
@@ -169,6 +171,11 @@ export interface TaskContext {
   params: Record<string, unknown>;
   /** The DAG run: its id, type, logical date and `conf` (Airflow's `dag_run`, `{{ dag_run.conf }}`). */
   dagRun: DagRunInfoForTask;
+  /**
+   * Run another DAG with a conf (what TriggerDagRunOperator does): after this run, or now with
+   * `waitForCompletion` (then it resolves to that run, and rejects unless it succeeded).
+   */
+  triggerDagRun(dagId: string, opts?: { conf?: Record<string, unknown>; logicalDate?: Date; waitForCompletion?: boolean }): Promise<void>;
   xcom: XCom;
   variables: Variables;
   connections: Connections;

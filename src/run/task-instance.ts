@@ -116,6 +116,7 @@ export function buildContext(shared: RunShared, plan: TaskPlan, tryNumber: numbe
     nextDs: shared.nextDs,
     params: { ...(shared.taskParams.get(plan.id) ?? shared.params) },
     dagRun: { runId: shared.runId, runType: shared.runType, logicalDate: shared.logicalDate, conf: shared.conf },
+    triggerDagRun: (dagId, opts = {}) => triggerFrom(shared, plan.id, dagId, opts),
     xcom: shared.xcom.forTask(plan.id),
     variables: env.variables,
     connections: env.connections,
@@ -125,6 +126,23 @@ export function buildContext(shared: RunShared, plan: TaskPlan, tryNumber: numbe
     signal,
     ...NO_SERVICES,
   };
+}
+
+async function triggerFrom(
+  shared: RunShared,
+  taskId: string,
+  dagId: string,
+  opts: { conf?: Record<string, unknown>; logicalDate?: Date; waitForCompletion?: boolean },
+): Promise<void> {
+  const from = `${shared.dagId}.${taskId}`;
+  const trigger = shared.env.triggerDagRun;
+  if (!trigger) {
+    throw new Error(
+      `${from} triggers DAG "${dagId}", but this run cannot start other DAGs (it runs outside a project); run it with dagbox dags test, dags trigger, dags backfill or dev`,
+    );
+  }
+  const run = await trigger({ dagId, conf: opts.conf ?? {}, logicalDate: opts.logicalDate, waitForCompletion: opts.waitForCompletion === true, from });
+  if (run && run.state !== 'success') throw new Error(`${from} triggered DAG "${dagId}" (run ${run.runId}), which ended ${run.state}${run.error ? `: ${run.error}` : ''}`);
 }
 
 const noServices = (name: string) => (): never => {

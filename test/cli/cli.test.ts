@@ -9,6 +9,12 @@ const dag = new Dag({ id: 'always_fails', schedule: '@daily', startDate: '2021-0
 dag.task('boom', () => { throw new Error('source table prod.nps is missing'); }).to(dag.task('after', () => {}));
 export default dag;
 `,
+  'dags/zz_triggers.ts': `import { Dag, param } from 'DAGBOX';
+export const producer = new Dag({ id: 'zz_producer', schedule: null, startDate: '2021-02-05', params: { limit: param(10, { type: 'integer', minimum: 1 }) } });
+producer.task('load', (ctx) => ctx.log.info('limit ' + String(ctx.params.limit) + ' conf ' + JSON.stringify(ctx.dagRun.conf)), { outputs: ['raw_data.zz'] });
+export const consumer = new Dag({ id: 'zz_consumer', schedule: ['raw_data.zz'], startDate: '2021-02-05' });
+consumer.task('report', (ctx) => ctx.log.info('report over ' + ctx.dataIntervalStart.toISOString()));
+`,
 });
 afterAll(() => project.remove());
 const run = (...args: string[]) => dagbox(args, { cwd: project.dir });
@@ -36,6 +42,8 @@ describe('dagbox CLI (spawned on the example DAGs)', () => {
       'name_gender',
       'partner_orders',
       'weather_forecast',
+      'zz_consumer',
+      'zz_producer',
     ]);
     expect(doc.errors).toEqual([]);
   });
@@ -142,6 +150,19 @@ describe('dagbox CLI (spawned on the example DAGs)', () => {
     expect(again.stdout).toContain('0 succeeded, 2 failed');
   });
 
+  it('dags trigger runs a manual run with --conf as dag_run.conf over the params, then the DAGs its datasets trigger', async () => {
+    const r = await run('dags', 'trigger', 'zz_producer', '--conf', '{"limit": 5}', '-e', '2021-02-06', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { runId: string; conf: unknown; tasks: { log: string[] }[]; triggered: { dagId: string; runType: string; state: string }[] };
+    expect(doc.runId).toBe('manual__2021-02-06T00:00:00+00:00');
+    expect(doc.conf).toEqual({ limit: 5 });
+    expect(doc.tasks[0]!.log.join('\n')).toContain('limit 5 conf {"limit":5}');
+    expect(doc.triggered.map((t) => [t.dagId, t.runType, t.state])).toEqual([['zz_consumer', 'dataset_triggered', 'success']]);
+    const bad = await run('dags', 'trigger', 'zz_producer', '--conf', '{"limit": 0}');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('cannot trigger DAG "zz_producer": param "limit" is 0, which is less than the minimum 1');
+  });
+
   it('tasks test runs one task without its upstream and records nothing', async () => {
     const r = await run('tasks', 'test', 'example_linear', 'extract', '2021-02-05');
     expect(r.code).toBe(0);
@@ -183,7 +204,7 @@ describe('dagbox CLI (spawned on the example DAGs)', () => {
   });
 
   it('--help works on every command and exits 0', async () => {
-    for (const args of [[], ['dags'], ['tasks'], ['dags', 'list'], ['dags', 'show'], ['dags', 'next'], ['dags', 'test'], ['dags', 'backfill'], ['tasks', 'list'], ['tasks', 'render'], ['tasks', 'test'], ['dev'], ['test']]) {
+    for (const args of [[], ['dags'], ['tasks'], ['dags', 'list'], ['dags', 'show'], ['dags', 'next'], ['dags', 'test'], ['dags', 'trigger'], ['dags', 'backfill'], ['tasks', 'list'], ['tasks', 'render'], ['tasks', 'test'], ['dev'], ['test']]) {
       const r = await run(...args, '--help');
       expect(r.code, args.join(' ')).toBe(0);
       expect(r.stdout, args.join(' ')).toMatch(/^Usage: dagbox/);
