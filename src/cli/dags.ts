@@ -4,7 +4,7 @@ import { formatLoadError } from '../dag/loader.ts';
 import type { DataInterval } from '../dag/types.ts';
 import { RunCoordinator, runDagRun, runIntervals, type DagRunResult, type RunEnvironment, type RunEvent } from '../run/index.ts';
 import type { Project } from './project.ts';
-import { backfillIntervals, dueIntervals, intervalAt, manualInterval } from '../schedule/index.ts';
+import { backfillIntervals, describeSchedule, dueIntervals, intervalAt, manualInterval } from '../schedule/index.ts';
 import { dagGraph, failureDetails, formatInterval, ms, progressLine, runLine, shortDate } from './format.ts';
 import { globals, jsonOption, positiveInt, servicesOption, type Io } from './main.ts';
 import { cliDate, openProject, UserError, withSession } from './project.ts';
@@ -38,7 +38,7 @@ export function registerDagCommands(dags: Command, io: Io, state: { exitCode: nu
         io.out(pc.bold(`${'dag_id'.padEnd(width)}  ${'schedule'.padEnd(12)}  ${'tasks'.padStart(5)}  owner      file`));
         for (const r of rows) {
           const file = r.file.startsWith(project.cwd) ? r.file.slice(project.cwd.length + 1) : r.file;
-          io.out(`${r.dagId.padEnd(width)}  ${String(r.schedule ?? 'none').padEnd(12)}  ${String(r.tasks).padStart(5)}  ${String(r.owner ?? '-').padEnd(9)}  ${file}`);
+          io.out(`${r.dagId.padEnd(width)}  ${describeSchedule(r.schedule).padEnd(12)}  ${String(r.tasks).padStart(5)}  ${String(r.owner ?? '-').padEnd(9)}  ${file}`);
         }
         for (const e of project.bag.errors) io.err(`${pc.red('import error')} ${formatLoadError(e)}`);
       }
@@ -59,7 +59,7 @@ export function registerDagCommands(dags: Command, io: Io, state: { exitCode: nu
         return;
       }
       const o = dag.options;
-      io.out(`${pc.bold(dag.id)}  ${pc.dim(`schedule ${o.schedule ?? 'none'} · ${o.timezone ?? 'UTC'} · start ${String(o.startDate)} · catchup ${o.catchup ?? true} · maxActiveRuns ${o.maxActiveRuns ?? 1}`)}`);
+      io.out(`${pc.bold(dag.id)}  ${pc.dim(`schedule ${describeSchedule(o.schedule)} · ${o.timezone ?? 'UTC'} · start ${String(o.startDate)} · catchup ${o.catchup ?? true} · maxActiveRuns ${o.maxActiveRuns ?? 1}`)}`);
       if (o.description) io.out(pc.dim(o.description));
       for (const line of dagGraph(dag)) io.out(line);
       if (o.inputs?.length || o.outputs?.length) io.out(`\ninputs: ${(o.inputs ?? []).join(', ') || '-'}\noutputs: ${(o.outputs ?? []).join(', ') || '-'}`);
@@ -143,7 +143,7 @@ export function registerDagCommands(dags: Command, io: Io, state: { exitCode: nu
       const interval = manualInterval(scheduleSpecOf(dag), logicalDate);
       const { run, triggered } = await withSession(project, opts.services, (l) => io.err(pc.dim(l)), async () => {
         const env = await project.env({ clockStart: logicalDate, onEvent: g.json ? undefined : logEvents(io) });
-        return withFollowUps(project, env, io, g.json === true, (e) => runDagRun(dag, interval, e, { runType: 'manual', logicalDate, conf }));
+        return withFollowUps(project, env, io, g.json === true, (e) => runDagRun(dag, interval, e, { runType: 'manual', logicalDate, conf, externalTrigger: true }));
       });
       if (g.json) io.out(JSON.stringify({ ...runJson(run), triggered: triggered.map(runJson) }, null, 2));
       else {

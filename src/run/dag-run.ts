@@ -24,6 +24,11 @@ export interface DagRunOptions {
   logicalDate?: Date;
   /** `dag_run.conf` of a triggered run (`dags trigger --conf JSON`); default `{}`. */
   conf?: Record<string, unknown>;
+  /**
+   * A run triggered from outside the schedule (`dags trigger`, TriggerDagRunOperator): as in
+   * Airflow, its `prev_ds` and `next_ds` are its own `ds`. `dags test` runs are not external.
+   */
+  externalTrigger?: boolean;
 }
 
 /**
@@ -45,7 +50,7 @@ export async function runDagRun(dag: Dag, interval: DataInterval, env: RunEnviro
 /** {@link runDagRun} for a DAG already planned (runIntervals plans once for all its runs). */
 export async function executeRun(plan: RunPlan, interval: DataInterval, env: RunEnvironment, opts: DagRunOptions = {}): Promise<DagRunResult> {
   const limit = maxActiveTasks(plan.dag, env.maxActiveTasks);
-  const shared = createRunShared(plan, interval, env, opts.runType ?? 'manual', opts.runId, opts.logicalDate, opts.conf);
+  const shared = createRunShared(plan, interval, env, opts.runType ?? 'manual', opts.runId, opts.logicalDate, opts.conf, opts.externalTrigger === true);
   const results = plan.tasks.map((t) => pendingResult(t.id));
   const startedAt = env.clock.now();
   const t0 = performance.now();

@@ -75,7 +75,12 @@ export class RunCoordinator {
     if (++this.started > MAX_FOLLOW_UPS) {
       throw new Error(`more than ${MAX_FOLLOW_UPS} triggered runs in one command (the last: ${request.dag.id}, ${request.reason}); DAGs probably trigger each other in a loop`);
     }
-    const run = await runDagRun(request.dag, request.interval, this.env(), { runType: request.runType, logicalDate: request.logicalDate, conf: request.conf });
+    const run = await runDagRun(request.dag, request.interval, this.env(), {
+      runType: request.runType,
+      logicalDate: request.logicalDate,
+      conf: request.conf,
+      externalTrigger: request.runType === 'manual',
+    });
     this.opts.onRun?.(run, request);
     this.after(run);
     return run;

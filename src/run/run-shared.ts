@@ -50,6 +50,7 @@ export function createRunShared(
   runId: string | undefined,
   logicalDate: Date = interval.start,
   conf: Record<string, unknown> = {},
+  externalTrigger = false,
 ): RunShared {
   const { dag } = plan;
   // Airflow's prev_ds is the schedule time before the logical date (dag.previous_schedule), even
@@ -64,8 +65,9 @@ export function createRunShared(
     if (own && Object.keys(own).length > 0) taskParams.set(t.id, resolveParams({ ...dag.options.params, ...own }, conf, `task "${t.id}" of DAG "${dag.id}"`));
   }
   const runIdValue = runId ?? runIdFor(runType, logicalDate);
-  const prevDs = prev ? formatDs(prev.start) : null;
-  const nextDs = next ? formatDs(next.start) : null;
+  // Airflow gives an externally triggered run its own date as prev and next ("not run on a schedule").
+  const prevDs = externalTrigger ? formatDs(logicalDate) : prev ? formatDs(prev.start) : null;
+  const nextDs = externalTrigger ? formatDs(logicalDate) : next ? formatDs(next.start) : null;
   let scope: TemplateScope | undefined;
   return {
     plan,

@@ -69,6 +69,27 @@ export function classifySchedule(schedule: Schedule): ScheduleKind {
   return { kind: 'cron', expression: s };
 }
 
+/**
+ * A schedule as one line of text, for listings: `'@daily'`, `'0 2 * * *'`, `'every 2h'`,
+ * `'datasets raw_data.a, raw_data.b'` or `'none'`.
+ */
+export function describeSchedule(schedule: Schedule | undefined): string {
+  if (schedule === null || schedule === undefined) return 'none';
+  if (Array.isArray(schedule)) return `datasets ${schedule.join(', ')}`;
+  if (typeof schedule === 'object' && 'every' in schedule) return `every ${String(schedule.every)}`;
+  return String(schedule);
+}
+
+/** True when the schedule makes intervals on its own (cron, preset, period or `@once`), not manual or dataset-triggered. */
+export function isTimeBased(schedule: Schedule | undefined): boolean {
+  try {
+    const kind = classifySchedule(schedule ?? null).kind;
+    return kind !== 'manual' && kind !== 'datasets';
+  } catch {
+    return false;
+  }
+}
+
 function deltaOf(value: string | number, shown: string): ScheduleKind {
   let ms: number;
   try {

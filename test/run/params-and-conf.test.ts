@@ -81,6 +81,15 @@ describe('manual runs: logical date apart from the data interval, prev_ds', () =
     expect(ctx.runId).toBe('manual__2021-02-05T00:00:00+00:00');
   });
 
+  it('an externally triggered run has its own ds as prev_ds and next_ds, as in Airflow', async () => {
+    const d = dag('triggered');
+    let seen: TaskContext | undefined;
+    d.task('t', (c) => void (seen = c));
+    const at = new Date('2021-02-05T06:00:00Z');
+    await runDagRun(d, { start: new Date('2021-02-04T00:00:00Z'), end: new Date('2021-02-05T00:00:00Z') }, testEnv(), { logicalDate: at, externalTrigger: true });
+    expect([seen!.prevDs, seen!.nextDs, seen!.ds]).toEqual(['2021-02-05', '2021-02-05', '2021-02-05']);
+  });
+
   it("the first scheduled interval's prev_ds is the schedule time before it, not null", async () => {
     const ctx = await contextOf((d, seen) => d.task('t', (c) => seen(c)));
     expect(ctx.prevDs).toBe('2021-02-04');
