@@ -27,6 +27,7 @@ interface AirflowResult {
 type DagboxResult = { intervals: Pairs } | { refused: string } | { prev: string | null };
 
 if (!ORACLE) {
+  console.info('schedule oracle skipped: DAGBOX_AIRFLOW_ORACLE is not set (point it at the Airflow oracle folder with env.sh, or at its Python)');
   describe('schedule oracle (Airflow 2.8)', () => {
     it.skip('skipped: set DAGBOX_AIRFLOW_ORACLE to the Airflow oracle folder (with env.sh) or its Python to compare dagbox with Airflow', () => {});
   });
