@@ -106,7 +106,7 @@ export function registerDagCommands(dags: Command, io: Io, state: { exitCode: nu
       const spec = scheduleSpecOf(dag);
       const interval = opts.scheduled ? intervalAt(spec, at) : manualInterval(spec, at);
       const logicalDate = opts.scheduled ? interval.start : at;
-      const { run, triggered } = await withSession(project, opts.services, (l) => io.err(pc.dim(l)), async () => {
+      const { result: run, triggered } = await withSession(project, opts.services, (l) => io.err(pc.dim(l)), async () => {
         const env = await project.env({ clockStart: new Date(Math.max(interval.end.getTime(), logicalDate.getTime())), onEvent: g.json ? undefined : logEvents(io) });
         return withFollowUps(project, env, io, g.json === true, (e) => runDagRun(dag, interval, e, { runType: 'manual', logicalDate }));
       });
@@ -141,7 +141,7 @@ export function registerDagCommands(dags: Command, io: Io, state: { exitCode: nu
       }
       const logicalDate = opts.execDate ? cliDate(opts.execDate, dag, '--exec-date') : new Date();
       const interval = manualInterval(scheduleSpecOf(dag), logicalDate);
-      const { run, triggered } = await withSession(project, opts.services, (l) => io.err(pc.dim(l)), async () => {
+      const { result: run, triggered } = await withSession(project, opts.services, (l) => io.err(pc.dim(l)), async () => {
         const env = await project.env({ clockStart: logicalDate, onEvent: g.json ? undefined : logEvents(io) });
         return withFollowUps(project, env, io, g.json === true, (e) => runDagRun(dag, interval, e, { runType: 'manual', logicalDate, conf, externalTrigger: true }));
       });
@@ -233,17 +233,15 @@ export function registerDagCommands(dags: Command, io: Io, state: { exitCode: nu
       }
       const started = performance.now();
       const progress = progressPrinter(io, g.json === true);
-      let coordinator: RunCoordinator | undefined;
-      const { runs, triggered } = await withSession(project, opts.services, (l) => io.err(pc.dim(l)), async () => {
+      const { result: runs, triggered } = await withSession(project, opts.services, (l) => io.err(pc.dim(l)), async () => {
         const env = await project.env({ clockStart: intervals[0]?.end ?? end });
-        return withFollowUps(project, env, io, g.json === true, (e, c) => {
-          coordinator = c;
+        return withFollowUps(project, env, io, g.json === true, (e, coordinator) => {
           return runIntervals(dag, intervals, e, {
             runType: 'backfill',
             maxActiveRuns: opts.maxActiveRuns,
             onProgress: (done, total, run) => {
               progress.clear();
-              coordinator?.after(run);
+              coordinator.after(run);
               if (!g.json) {
                 io.out(runLine(run));
                 for (const l of failureDetails(run)) io.err(l);
@@ -311,7 +309,7 @@ async function withFollowUps<T extends DagRunResult | DagRunResult[]>(
   json: boolean,
   work: (env: RunEnvironment, coordinator: RunCoordinator) => Promise<T>,
   record = true,
-): Promise<{ run: T; runs: T; triggered: DagRunResult[] }> {
+): Promise<{ result: T; triggered: DagRunResult[] }> {
   const coordinator = new RunCoordinator(project.bag.dags.map((d) => d.dag), env, {
     onRun: (run, request) => {
       if (json) return;
@@ -322,7 +320,7 @@ async function withFollowUps<T extends DagRunResult | DagRunResult[]>(
   const result = await work(coordinator.env(), coordinator);
   if (record) for (const run of Array.isArray(result) ? result : [result]) coordinator.after(run);
   const triggered = await coordinator.drain();
-  return { run: result, runs: result, triggered };
+  return { result, triggered };
 }
 
 /** Logical dates (ms) to skip because a run for them already exists and --reprocess does not cover it. */
