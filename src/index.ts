@@ -18,13 +18,15 @@ export type { ExpandInputs, Inputs, Node, NodeLike, ShortCircuitOptions, TaskCon
 export { SkipError, FailError, SensorTimeoutError, AirflowSkipException, AirflowFailException, AirflowSensorTimeout } from './dag/errors.ts';
 export type * from './dag/types.ts';
 export { loadDags, loadDagFile, formatLoadError } from './dag/loader.ts';
+export { param, Param } from './dag/params.ts';
+export type { ParamSchema, ParamType } from './dag/params.ts';
 export type { DagBag, LoadedDag, DagLoadError } from './dag/loader.ts';
 export { defineConfig } from './config/config.ts';
 export type { DagboxConfig } from './config/config.ts';
 export { parseConnection } from './config/connection.ts';
 export type { Connection } from './config/connection.ts';
 export {
-  sql, sqlToS3, s3ToWarehouse, sqlToSql, http, columnCheck, tableCheck, bindSqlTemplate, writeCsvToS3, loadHttpFixtures,
+  sql, sqlToS3, s3ToWarehouse, sqlToSql, http, triggerDagRun, columnCheck, tableCheck, bindSqlTemplate, writeCsvToS3, loadHttpFixtures,
   BaseOperator, bash, sensor, s3KeySensor, sqlSensor, externalTaskSensor, timeDeltaSensor, dateTimeSensor,
 } from './operators/index.ts';
 export type * from './operators/index.ts';

@@ -14,7 +14,8 @@ function readmeCommands(): string[][] {
     .flatMap((b) => b.split('\n'))
     .map((line) => line.replace(/\s#.*$/, '').trim())
     .filter((line) => line.includes('npx dagbox '))
-    .map((line) => line.slice(line.indexOf('npx dagbox ') + 'npx dagbox '.length).split(/\s+/));
+    // Words as a shell splits them: a '...' argument (a JSON --conf) is one word, without its quotes.
+    .map((line) => [...line.slice(line.indexOf('npx dagbox ') + 'npx dagbox '.length).matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]!));
 }
 
 describe('README', () => {

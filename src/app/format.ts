@@ -73,7 +73,7 @@ export function runLine(run: DagRunResult): string {
   }
   const skipped = run.tasks.filter((t) => t.state === 'skipped').length;
   const tail = `${ms(run.durationMs)}${skipped > 0 ? `, ${skipped} skipped` : ''}`;
-  return `${pc.bold(run.dagId)} ${shortDate(run.interval.start)} ${state(run.state)}  ${parts.join(pc.dim(' · '))}  ${pc.dim(`(${tail})`)}`;
+  return `${pc.bold(run.dagId)} ${shortDate(run.logicalDate ?? run.interval.start)} ${state(run.state)}  ${parts.join(pc.dim(' · '))}  ${pc.dim(`(${tail})`)}`;
 }
 
 /** The failed tasks of a run with their errors and last log lines, for the reader to act on. */

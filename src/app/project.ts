@@ -148,10 +148,14 @@ export async function withSession<T>(project: Project, flag: ServicesFlag | unde
   }
 }
 
-/** Parse a date given on the command line, in the DAG's time zone; a bad one is a UserError. */
-export function cliDate(value: string, dag: Dag, what: string): Date {
+/**
+ * Parse a date given on the command line; a bad one is a UserError. A date without an offset is
+ * UTC, whatever the DAG's time zone, as Airflow's CLI reads it (its `default_timezone`, `utc`):
+ * `-s 2021-02-05` for a Seoul DAG is 2021-02-05T00:00Z, i.e. 09:00 in Seoul.
+ */
+export function cliDate(value: string, _dag: Dag, what: string): Date {
   try {
-    return parseDate(value, dag.options.timezone ?? 'UTC');
+    return parseDate(value, 'UTC');
   } catch (error) {
     throw new UserError(`${what} "${value}" is not a date: ${(error as Error).message} (use e.g. 2021-02-05 or 2021-02-05T02:00:00+09:00)`, 2);
   }

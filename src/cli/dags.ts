@@ -4,8 +4,8 @@ import { formatLoadError } from '../dag/loader.ts';
 import type { Dag } from '../dag/dag.ts';
 import type { DataInterval } from '../dag/types.ts';
 import { formatTable } from '../shared/table.ts';
-import { runDagRun, runIntervals, type DagRunResult, type RunEvent } from '../run/index.ts';
-import { backfillIntervals, dueIntervals, intervalAt } from '../schedule/index.ts';
+import { runDagRun, runIntervals, type DagRunResult, type RunEvent, RunCoordinator, type RunEnvironment } from '../run/index.ts';
+import { backfillIntervals, dueIntervals, intervalAt, describeSchedule, manualInterval } from '../schedule/index.ts';
 import { dagGraph, failureDetails, formatInterval, progressLine, runLine, shortDate } from '../app/format.ts';
 import { ms } from '../shared/ms.ts';
 import { globals, jsonOption, positiveInt, servicesOption, type GlobalOptions, type Io } from './options.ts';
@@ -14,6 +14,7 @@ import { scheduleSpecOf } from '../run/index.ts';
 import type { ServicesFlag } from '../app/session.ts';
 import { assertVerifyFlags, runVerifiedBackfill } from './verify-command.ts';
 import { endedBySignal, trapStopSignals } from './interrupt.ts';
+import { resolveParams } from '../dag/params.ts';
 
 /** Where a command action records its exit code (main returns it). */
 interface ExitState {
@@ -53,7 +54,7 @@ function registerList(dags: Command, io: Io, state: ExitState): void {
         const table = formatTable(
           [
             ['dag_id', 'schedule', 'tasks', 'owner', 'file'],
-            ...rows.map((r) => [r.dagId, String(r.schedule ?? 'none'), String(r.tasks), String(r.owner ?? '-'), relativeTo(project.cwd, r.file)]),
+            ...rows.map((r) => [r.dagId, describeSchedule(r.schedule), String(r.tasks), String(r.owner ?? '-'), relativeTo(project.cwd, r.file)]),
           ],
           { align: ['left', 'left', 'right'], minWidths: [6, 12, 5, 9] },
         );
@@ -80,7 +81,7 @@ function registerShow(dags: Command, io: Io): void {
         return;
       }
       const o = dag.options;
-      io.out(`${pc.bold(dag.id)}  ${pc.dim(`schedule ${o.schedule ?? 'none'} · ${o.timezone ?? 'UTC'} · start ${String(o.startDate)} · catchup ${o.catchup ?? true} · maxActiveRuns ${o.maxActiveRuns ?? 1}`)}`);
+      io.out(`${pc.bold(dag.id)}  ${pc.dim(`schedule ${describeSchedule(o.schedule)} · ${o.timezone ?? 'UTC'} · start ${String(o.startDate)} · catchup ${o.catchup ?? true} · maxActiveRuns ${o.maxActiveRuns ?? 1}`)}`);
       if (o.description) io.out(pc.dim(o.description));
       for (const line of dagGraph(dag)) io.out(line);
       if (o.inputs?.length || o.outputs?.length) io.out(`\ninputs: ${(o.inputs ?? []).join(', ') || '-'}\noutputs: ${(o.outputs ?? []).join(', ') || '-'}`);
@@ -115,26 +116,69 @@ function registerNext(dags: Command, io: Io): void {
 function registerTest(dags: Command, io: Io, state: ExitState): void {
   dags
     .command('test')
-    .description('Run one DAG run in-process for the scheduled interval at DATE (its logical date), and report each task')
+    .description(
+      "Run one DAG run in-process and report each task. As Airflow 2's `airflow dags test`, it is a manual run with logical date DATE " +
+        'whose data interval is the one ENDING at DATE (a daily DAG tested at 2021-02-05 reads [02-04, 02-05)); ' +
+        '--scheduled runs the scheduled interval STARTING at DATE instead, as the scheduler would',
+    )
     .argument('<dag>', 'dag id')
-    .argument('<date>', 'logical date, e.g. 2021-02-05; a date inside an interval picks that interval')
+    .argument('<date>', 'logical date, e.g. 2021-02-05 (UTC unless it has an offset)')
+    .option('--scheduled', 'run the scheduled interval that starts at DATE (a date inside an interval picks that interval), as a backfill of DATE would')
     .addOption(servicesOption())
     .addOption(jsonOption())
-    .action(async (dagId: string, date: string, opts: { services?: ServicesFlag }, cmd: Command) => {
+    .action(async (dagId: string, date: string, opts: { services?: ServicesFlag; scheduled?: boolean }, cmd: Command) => {
       const g = globals(cmd);
       const project = await openProject(g.cwd, g);
       const dag = project.dag(dagId);
-      const interval = intervalAt(scheduleSpecOf(dag), cliDate(date, dag, 'DATE'));
-      const run = await withSession(project, opts.services, (l) => io.err(pc.dim(l)), async () => {
-        const env = await project.env({ clockStart: interval.end, onEvent: g.json ? undefined : logEvents(io) });
-        return runDagRun(dag, interval, env, { runType: 'manual' });
+      const at = cliDate(date, dag, 'DATE');
+      const spec = scheduleSpecOf(dag);
+      const interval = opts.scheduled ? intervalAt(spec, at) : manualInterval(spec, at);
+      const logicalDate = opts.scheduled ? interval.start : at;
+      const { result: run, triggered } = await withSession(project, opts.services, (l) => io.err(pc.dim(l)), async () => {
+        const env = await project.env({ clockStart: new Date(Math.max(interval.end.getTime(), logicalDate.getTime())), onEvent: g.json ? undefined : logEvents(io) });
+        return withFollowUps(project, env, io, g.json === true, (e) => runDagRun(dag, interval, e, { runType: 'manual', logicalDate }));
       });
-      if (g.json) io.out(JSON.stringify(runJson(run), null, 2));
+      if (g.json) io.out(JSON.stringify({ ...runJson(run), triggered: triggered.map(runJson) }, null, 2));
       else {
         io.out(runLine(run));
         for (const l of failureDetails(run)) io.err(l);
       }
-      if (run.state !== 'success') state.exitCode = 1;
+      if (run.state !== 'success' || triggered.some((r) => r.state !== 'success')) state.exitCode = 1;
+    });
+
+  dags
+    .command('trigger')
+    .description(
+      "Trigger one manual run now, in-process, as Airflow 2's `airflow dags trigger DAG -c CONF -e DATE`: logical date DATE (default: now), " +
+        'the data interval Airflow infers for it (the last one ending at DATE), and `dag_run.conf` = CONF, which overrides the DAG\'s params',
+    )
+    .argument('<dag>', 'dag id')
+    .option('-c, --conf <json>', 'a JSON object: dag_run.conf, and params it overrides', '{}')
+    .option('-e, --exec-date <date>', 'logical date of the run (UTC unless it has an offset; default: now)')
+    .addOption(servicesOption())
+    .addOption(jsonOption())
+    .action(async (dagId: string, opts: { conf: string; execDate?: string; services?: ServicesFlag }, cmd: Command) => {
+      const g = globals(cmd);
+      const project = await openProject(g.cwd, g);
+      const dag = project.dag(dagId);
+      const conf = confOf(opts.conf);
+      try {
+        resolveParams(dag.options.params, conf, `DAG "${dagId}"`);
+      } catch (error) {
+        throw new UserError(`cannot trigger ${(error as Error).message}`, 2);
+      }
+      const logicalDate = opts.execDate ? cliDate(opts.execDate, dag, '--exec-date') : new Date();
+      const interval = manualInterval(scheduleSpecOf(dag), logicalDate);
+      const { result: run, triggered } = await withSession(project, opts.services, (l) => io.err(pc.dim(l)), async () => {
+        const env = await project.env({ clockStart: logicalDate, onEvent: g.json ? undefined : logEvents(io) });
+        return withFollowUps(project, env, io, g.json === true, (e) => runDagRun(dag, interval, e, { runType: 'manual', logicalDate, conf, externalTrigger: true }));
+      });
+      if (g.json) io.out(JSON.stringify({ ...runJson(run), triggered: triggered.map(runJson) }, null, 2));
+      else {
+        io.out(runLine(run));
+        for (const l of failureDetails(run)) io.err(l);
+      }
+      if (run.state !== 'success' || triggered.some((r) => r.state !== 'success')) state.exitCode = 1;
     });
 }
 
@@ -143,12 +187,15 @@ function registerBackfill(dags: Command, io: Io, state: ExitState): void {
   dags
     .command('backfill')
     .description(
-      'Run the intervals whose logical date lies in [START, END): START included, END excluded, as Airflow. ' +
+      "Run the intervals whose logical date lies in [START, END], both included, as Airflow 2's `airflow dags backfill -s START -e END`; " +
+        '--end-exclusive reads the range as [START, END), as the course notes write it. Dates are UTC unless they carry an offset. ' +
+        "Dates before the DAG's startDate run, as in Airflow; a range past its endDate is refused (Airflow deadlocks there). " +
         'Runs one interval at a time unless --max-active-runs says otherwise.',
     )
     .argument('<dag>', 'dag id')
     .requiredOption('-s, --start-date <date>', 'first logical date (included)')
-    .requiredOption('-e, --end-date <date>', 'end of the range (excluded)')
+    .requiredOption('-e, --end-date <date>', 'last logical date (included; excluded with --end-exclusive)')
+    .option('--end-exclusive', 'read the range as [START, END): END excluded, as the course notes write backfills')
     .addOption(
       new Option('--reprocess <which>', 'intervals that already ran: none (skip them), failed (re-run failed ones), completed (re-run all)')
         .choices(['none', 'failed', 'completed'])
@@ -170,6 +217,7 @@ interface BackfillOptions {
   startDate: string;
   endDate: string;
   reprocess: 'none' | 'failed' | 'completed';
+  endExclusive?: boolean;
   runBackwards?: boolean;
   maxActiveRuns?: number;
   dryRun?: boolean;
@@ -187,8 +235,21 @@ async function backfill(dagId: string, opts: BackfillOptions, g: GlobalOptions, 
   const dag = project.dag(dagId);
   const start = cliDate(opts.startDate, dag, '--start-date');
   const end = cliDate(opts.endDate, dag, '--end-date');
-  if (end <= start) throw new UserError(`--end-date ${opts.endDate} must be after --start-date ${opts.startDate}: the range [START, END) would be empty`, 2);
-  const inRange = backfillIntervals(scheduleSpecOf(dag), start, end);
+  const exclusive = opts.endExclusive === true;
+  if (exclusive ? end <= start : end < start) {
+    throw new UserError(
+      exclusive
+        ? `--end-date ${opts.endDate} must be after --start-date ${opts.startDate}: with --end-exclusive the range [START, END) would be empty`
+        : `--end-date ${opts.endDate} must not be before --start-date ${opts.startDate}: the range [START, END] would be empty`,
+      2,
+    );
+  }
+  let inRange: DataInterval[];
+  try {
+    inRange = backfillIntervals(scheduleSpecOf(dag), start, end, { endExclusive: exclusive });
+  } catch (error) {
+    throw new UserError(`cannot backfill DAG "${dagId}": ${(error as Error).message}`, 2);
+  }
   if (opts.verify && !opts.dryRun) {
     // Verification replays the whole range on the fixtures, whatever the run history says.
     const verified = await runVerifiedBackfill(project, dag, inRange, opts, io, g.json === true);
@@ -197,7 +258,8 @@ async function backfill(dagId: string, opts: BackfillOptions, g: GlobalOptions, 
   }
   const skipped = alreadyRan(await project.history(dagId), inRange, opts.reprocess);
   const intervals = backfillOrder(dag, inRange.filter((i) => !skipped.has(i.start.getTime())), opts.runBackwards === true);
-  const header = `${pc.bold(dagId)}: ${intervals.length} interval(s) with logical date in [${shortDate(start)}, ${shortDate(end)}) (END excluded)` +
+  const range = exclusive ? `[${shortDate(start)}, ${shortDate(end)}) (END excluded)` : `[${shortDate(start)}, ${shortDate(end)}] (END included)`;
+  const header = `${pc.bold(dagId)}: ${intervals.length} interval(s) with logical date in ${range}` +
     (skipped.size > 0 ? `; ${skipped.size} skipped because they already ran (--reprocess ${opts.reprocess === 'none' ? 'failed or completed' : 'completed'} runs them again)` : '');
   if (opts.dryRun) {
     if (g.json) io.out(JSON.stringify({ dagId, dryRun: true, intervals: intervals.map(intervalJson), skipped: skipped.size }, null, 2));
@@ -234,23 +296,26 @@ async function runBackfill(project: Project, dag: Dag, intervals: DataInterval[]
   const progress = progressPrinter(io, json);
   const stop = trapStopSignals();
   let runs: DagRunResult[];
+  let triggered: DagRunResult[] = [];
   try {
-    runs = await withSession(project, opts.services, (l) => io.err(pc.dim(l)), async () => {
-      if (stop.signal.aborted) return [];
+    ({ result: runs, triggered } = await withSession(project, opts.services, (l) => io.err(pc.dim(l)), async () => {
+      if (stop.signal.aborted) return { result: [] as DagRunResult[], triggered: [] as DagRunResult[] };
       const env = await project.env({ clockStart: intervals[0]?.end ?? end });
-      return runIntervals(dag, intervals, { ...env, signal: stop.signal }, {
-        runType: 'backfill',
-        maxActiveRuns: opts.maxActiveRuns,
-        onProgress: (done, total, run) => {
-          progress.clear();
-          if (!json) {
-            io.out(runLine(run));
-            for (const l of failureDetails(run)) io.err(l);
-          }
-          progress.show(progressLine(done, total, performance.now() - started));
-        },
-      });
-    });
+      return withFollowUps(project, { ...env, signal: stop.signal }, io, json, (e, coordinator) =>
+        runIntervals(dag, intervals, e, {
+          runType: 'backfill',
+          maxActiveRuns: opts.maxActiveRuns,
+          onProgress: (done, total, run) => {
+            progress.clear();
+            coordinator.after(run);
+            if (!json) {
+              io.out(runLine(run));
+              for (const l of failureDetails(run)) io.err(l);
+            }
+            progress.show(progressLine(done, total, performance.now() - started));
+          },
+        }), false);
+    }));
   } catch (error) {
     // A signal during start-up makes the start fail; that is the stop asked for, not an error.
     if (!stop.received) throw error;
@@ -270,8 +335,8 @@ async function runBackfill(project: Project, dag: Dag, intervals: DataInterval[]
     endedBySignal.signal = stop.received;
     return;
   }
-  const failed = runs.filter((r) => r.state !== 'success');
-  if (json) io.out(JSON.stringify({ dagId: dag.id, runs: runs.map(runJson), failed: failed.length }, null, 2));
+  const failed = [...runs, ...triggered].filter((r) => r.state !== 'success');
+  if (json) io.out(JSON.stringify({ dagId: dag.id, runs: runs.map(runJson), triggered: triggered.map(runJson), failed: failed.length }, null, 2));
   else {
     const summary = `${runs.length - failed.length} succeeded, ${failed.length} failed in ${ms(performance.now() - started)}`;
     io.out(failed.length > 0 ? pc.red(summary) : pc.green(summary));
@@ -284,10 +349,49 @@ function relativeTo(cwd: string, file: string): string {
   return file.startsWith(cwd) ? file.slice(cwd.length + 1) : file;
 }
 
+function confOf(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new UserError(`--conf is not JSON: ${(error as Error).message}; pass an object such as '{"limit": 10}'`, 2);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new UserError(`--conf must be a JSON object such as '{"limit": 10}', found ${text}`, 2);
+  }
+  return value as Record<string, unknown>;
+}
+
 function nonNegativeInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a whole number of 0 or more, got "${value}"`);
   return n;
+}
+
+/**
+ * Run `work` with an environment that can trigger other DAGs, then the runs it asked for: dataset-
+ * triggered DAGs and TriggerDagRunOperator targets (printed as they end). `record` = false when
+ * `work` reports its own runs to the coordinator (a backfill does, run by run).
+ */
+async function withFollowUps<T extends DagRunResult | DagRunResult[]>(
+  project: Project,
+  env: RunEnvironment,
+  io: Io,
+  json: boolean,
+  work: (env: RunEnvironment, coordinator: RunCoordinator) => Promise<T>,
+  record = true,
+): Promise<{ result: T; triggered: DagRunResult[] }> {
+  const coordinator = new RunCoordinator(project.bag.dags.map((d) => d.dag), env, {
+    onRun: (run, request) => {
+      if (json) return;
+      io.out(`${runLine(run)}  ${pc.dim(`(${request.reason})`)}`);
+      for (const l of failureDetails(run)) io.err(l);
+    },
+  });
+  const result = await work(coordinator.env(), coordinator);
+  if (record) for (const run of Array.isArray(result) ? result : [result]) coordinator.after(run);
+  const triggered = await coordinator.drain();
+  return { result, triggered };
 }
 
 /** Logical dates (ms) to skip because a run for them already exists and --reprocess does not cover it. */
@@ -295,7 +399,8 @@ function alreadyRan(history: DagRunResult[], intervals: DataInterval[], reproces
   const wanted = new Set(intervals.map((i) => i.start.getTime()));
   const latest = new Map<number, DagRunResult>();
   for (const run of history) {
-    const t = new Date(run.interval.start).getTime();
+    // Runs are keyed by logical date, as Airflow's dag runs are: a manual run's interval starts earlier.
+    const t = new Date(run.logicalDate ?? run.interval.start).getTime();
     if (!wanted.has(t)) continue;
     const prev = latest.get(t);
     if (!prev || new Date(prev.startedAt) < new Date(run.startedAt)) latest.set(t, run);
@@ -352,7 +457,7 @@ function intervalJson(i: DataInterval) {
 }
 
 function runJson(run: DagRunResult) {
-  return { ...run, interval: intervalJson(run.interval) };
+  return { ...run, interval: { ...intervalJson(run.interval), logicalDate: (run.logicalDate ?? run.interval.start).toISOString() } };
 }
 
 function serializableOptions(o: object): Record<string, unknown> {

@@ -6,7 +6,7 @@ import type { Dag } from '../dag/dag.ts';
 import { formatLoadError } from '../dag/loader.ts';
 import type { DataInterval } from '../dag/types.ts';
 import { scheduleSpecOf } from '../run/index.ts';
-import { backfillIntervals, dueIntervals, parseDate } from '../schedule/index.ts';
+import { backfillIntervals, dueIntervals, parseDate, describeSchedule, isTimeBased } from '../schedule/index.ts';
 import type { ServicesFlag } from '../app/session.ts';
 import {
   formatVerification,
@@ -82,7 +82,7 @@ async function runTests(project: Project, dags: Dag[], loadErrors: string[], opt
   const results: DagVerification[] = [];
   const windows = new Map(dags.map((d) => [d.id, windowOf(project, d, opts.window)]));
   const runnable = dags.filter((d) => windows.get(d.id)!.length > 0);
-  for (const d of dags.filter((x) => !runnable.includes(x))) say(pc.dim(`${d.id}: skipped (no interval in the window: ${d.options.schedule === null ? 'manual schedule' : 'window before startDate'})`));
+  for (const d of dags.filter((x) => !runnable.includes(x))) say(pc.dim(`${d.id}: skipped (no interval in the window: ${isTimeBased(d.options.schedule) ? 'window before startDate' : `schedule ${describeSchedule(d.options.schedule)}`})`));
   if (runnable.length > 0) {
     if (!opts.window && !project.config.now) say(pc.dim('no `now` in dagbox.config.ts: each window ends at the real time (set `now` to test against your fixtures\' dates)'));
     const session = await project.startSession(opts.services, (l) => io.err(pc.dim(l)));
@@ -119,14 +119,14 @@ async function runTests(project: Project, dags: Dag[], loadErrors: string[], opt
 /** The window of one DAG: `--window START..END`, else the last `window` intervals before `now` (config). */
 export function windowOf(project: Project, dag: Dag, range: string | undefined): DataInterval[] {
   const spec = scheduleSpecOf(dag);
-  if (spec.schedule === null || spec.schedule === 'none') return [];
+  if (!isTimeBased(spec.schedule)) return [];
   if (range) {
     const m = /^(.+?)\.\.(.+)$/.exec(range);
     if (!m) throw new UserError(`--window "${range}" is not a range: write START..END, e.g. 2021-02-05..2021-02-08 (END excluded)`, 2);
     const start = cliDate(m[1]!, dag, '--window START');
     const end = cliDate(m[2]!, dag, '--window END');
     if (end <= start) throw new UserError(`--window ${range}: END must be after START`, 2);
-    return backfillIntervals(spec, start, end);
+    return backfillIntervals(spec, start, end, { endExclusive: true, withinDagDates: true });
   }
   const now = project.config.now ? parseDate(project.config.now, spec.timezone) : new Date();
   return dueIntervals({ ...spec, catchup: true }, now, { limit: project.config.window ?? DEFAULT_TEST_WINDOW });

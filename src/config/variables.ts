@@ -2,6 +2,8 @@ import type { Variables } from '../dag/types.ts';
 import { collectSensitive, isSensitiveName } from './sensitive.ts';
 
 const ENV_PREFIX = 'DAGBOX_VAR_';
+/** Read first, so that `DAGBOX_VAR_<KEY>` wins over Airflow's own `AIRFLOW_VAR_<KEY>`. */
+const ENV_PREFIXES = ['AIRFLOW_VAR_', ENV_PREFIX] as const;
 
 /** Variables as {@link createVariables} makes them: readable by key and listable (for masking and `dagbox variables`). */
 export interface VariableRegistry extends Variables {
@@ -13,7 +15,8 @@ export interface VariableRegistry extends Variables {
 /**
  * Airflow Variables from `dagbox.config.ts` and the environment.
  *
- * - `DAGBOX_VAR_<KEY>` (key upper-cased) overrides the config value of `<key>`; a variable
+ * - `DAGBOX_VAR_<KEY>` (key upper-cased) overrides the config value of `<key>`, and so does
+ *   Airflow's own `AIRFLOW_VAR_<KEY>` (when both are set, `DAGBOX_VAR_` wins); a variable
  *   set only in the environment is known under its lower-cased name, and `get` accepts any case.
  * - Environment values are text: when the text is JSON (an object, array, string in quotes,
  *   true/false/null, or a number that reads back the same), it comes parsed;
@@ -29,13 +32,15 @@ export interface VariableRegistry extends Variables {
 export function createVariables(values: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): VariableRegistry {
   const store = new Map<string, unknown>(Object.entries(values));
   const byUpper = new Map<string, string>([...store.keys()].map((k) => [k.toUpperCase(), k]));
-  for (const [name, text] of Object.entries(env)) {
-    if (!name.startsWith(ENV_PREFIX) || text === undefined) continue;
-    const upper = name.slice(ENV_PREFIX.length).toUpperCase();
-    if (upper === '') continue;
-    const key = byUpper.get(upper) ?? upper.toLowerCase();
-    byUpper.set(upper, key);
-    store.set(key, parseEnvValue(text));
+  for (const prefix of ENV_PREFIXES) {
+    for (const [name, text] of Object.entries(env)) {
+      if (!name.startsWith(prefix) || text === undefined) continue;
+      const upper = name.slice(prefix.length).toUpperCase();
+      if (upper === '') continue;
+      const key = byUpper.get(upper) ?? upper.toLowerCase();
+      byUpper.set(upper, key);
+      store.set(key, parseEnvValue(text));
+    }
   }
   const resolve = (key: string): string | undefined => (store.has(key) ? key : byUpper.get(key.toUpperCase()));
   return {

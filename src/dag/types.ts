@@ -4,6 +4,7 @@ import type { Pool as MysqlPool } from 'mysql2/promise';
 import type { Pool as PgPool } from 'pg';
 import type { Connection } from '../config/connection.ts';
 import type { VerifySettings } from '../verify/types.ts';
+import type { Schedule } from '../schedule/presets.ts';
 
 /** When a task runs, given the states of its upstream tasks: Airflow 2.8's trigger rules (see `evaluateTriggerRule`). */
 export type TriggerRule =
@@ -72,6 +73,13 @@ export interface TaskArgs {
   maxActiveTisPerDag?: number;
   /** Push each key of a returned plain object as its own XCom too (TaskFlow's multiple_outputs). */
   multipleOutputs?: boolean;
+  /** Datasets (tables, S3 prefixes) this task updates when it succeeds, as Airflow's `outlets`: they trigger DAGs scheduled on them. */
+  outputs?: Dataset[];
+  /**
+   * Task-level params, merged over the DAG's (`{{ params.x }}`, `ctx.params`): plain values or
+   * `param(default, schema)` declarations, checked when the run starts.
+   */
+  params?: Record<string, unknown>;
 }
 
 /** A table or S3 prefix a DAG or task reads or writes, for lineage: `'raw_data.nps'`, `'s3://bucket/prefix/'`. */
@@ -81,8 +89,12 @@ export type Dataset = string;
 export interface DagOptions {
   /** dag_id: letters, digits, `_`, `-` and `.`. */
   id: string;
-  /** A cron expression, a preset (`@once @hourly @daily @weekly @monthly @yearly`), or `null`/`'none'` for manual runs only. */
-  schedule: string | null;
+  /**
+   * A cron expression, a preset (`@once @hourly @daily @weekly @monthly @yearly`), a fixed period
+   * (`'48h'` or `{ every: '2h' }`, Airflow's timedelta schedule), a list of datasets whose update
+   * triggers a run (`['raw_data.nps']`), or `null`/`'none'` for manual runs only.
+   */
+  schedule: Schedule;
   /** First data interval starts here. A date (`'2021-02-05'`), an ISO timestamp, or a Date. Read in `timezone`. */
   startDate: string | Date;
   /** No interval starts after this (one may start exactly at it, as in Airflow). */
@@ -96,7 +108,11 @@ export interface DagOptions {
   /** Upper bound on concurrently running tasks within one run. Default 16. */
   maxActiveTasks?: number;
   defaultArgs?: TaskArgs;
-  /** Values visible to templates as `{{ params.X }}` and to tasks as `ctx.params`. */
+  /**
+   * Values visible to templates as `{{ params.X }}` and to tasks as `ctx.params`: plain values, or
+   * `param(default, { type, minimum, enum, ... })` declarations checked at load and at each run.
+   * A run's conf (`dagbox dags trigger DAG --conf JSON`) overrides them, as in Airflow.
+   */
   params?: Record<string, unknown>;
   owner?: string;
   description?: string;
@@ -193,6 +209,13 @@ export interface TaskContext {
   /** ds of the next scheduled interval, if the schedule has one. */
   nextDs: string | null;
   params: Record<string, unknown>;
+  /** The DAG run: its id, type, logical date and `conf` (Airflow's `dag_run`, `{{ dag_run.conf }}`). */
+  dagRun: DagRunInfoForTask;
+  /**
+   * Run another DAG with a conf (what TriggerDagRunOperator does): after this run, or now with
+   * `waitForCompletion` (then it resolves to that run, and rejects unless it succeeded).
+   */
+  triggerDagRun(dagId: string, opts?: { conf?: Record<string, unknown>; logicalDate?: Date; waitForCompletion?: boolean }): Promise<void>;
   xcom: XCom;
   variables: Variables;
   connections: Connections;
@@ -225,6 +248,15 @@ export interface TaskContext {
   faultPoint(site: string, detail?: { rows?: number }): void;
   /** Other values added by the session running the task. */
   [hook: string]: unknown;
+}
+
+/** What a task sees of its DAG run (Airflow's `dag_run`). */
+export interface DagRunInfoForTask {
+  runId: string;
+  runType: string;
+  logicalDate: Date;
+  /** What the run was triggered with (`dags trigger --conf`); `{}` for scheduled and backfill runs. */
+  conf: Record<string, unknown>;
 }
 
 /** The members of TaskContext that a session's services provide. */

@@ -6,6 +6,8 @@ import { checkTemplate } from '../template/index.ts';
 import { didYouMean } from '../shared/suggest.ts';
 import { taskArgsProblem } from './task-args.ts';
 import type { Dialect } from '../sql/sql-lexer.ts';
+import { classifySchedule } from '../schedule/presets.ts';
+import { paramDeclarationProblems } from './params.ts';
 
 /** A problem found in a DAG: a sentence and, where known, the file and line it points at. */
 export interface DagProblem {
@@ -70,6 +72,18 @@ export function validateDag(dag: Dag): DagProblem[] {
     problems.push({ message: `${name} has a cycle: ${cycle.join(' -> ')}`, location: first?.location ?? at });
   }
 
+  const scheduled = !scheduleProblem && classifySchedule(o.schedule ?? null).kind !== 'manual';
+  for (const message of paramDeclarationProblems(o.params, scheduled)) problems.push({ message: `${name}: ${message}`, location: at });
+  for (const task of dag.tasks.values()) {
+    const own = task.args.params;
+    if (own === undefined) continue;
+    if (own === null || typeof own !== 'object' || Array.isArray(own)) {
+      problems.push({ message: `${name}: task "${task.id}" has params ${JSON.stringify(own)}; expected an object of names to values or param(...)`, location: task.location });
+      continue;
+    }
+    for (const message of paramDeclarationProblems(own, scheduled)) problems.push({ message: `${name}: task "${task.id}": ${message}`, location: task.location });
+  }
+
   for (const task of dag.tasks.values()) {
     const problem = taskArgsProblem({ ...o.defaultArgs, ...task.args });
     if (problem) problems.push({ message: `${name}: task "${task.id}" ${problem}`, location: task.location });
@@ -79,6 +93,7 @@ export function validateDag(dag: Dag): DagProblem[] {
   for (const task of dag.tasks.values()) {
     const op = task.operator;
     if (!op) continue;
+    const paramNames = Object.keys({ ...o.params, ...task.args.params });
     for (const field of op.templateFields ?? []) {
       for (const text of strings((op.args as Record<string, unknown>)[field])) {
         for (const message of checkTemplate(text, `task "${task.id}" field "${field}"`, { paramNames })) {

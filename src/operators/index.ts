@@ -23,6 +23,8 @@ export type { S3ToWarehouseArgs } from './s3-to-warehouse.ts';
 export { sqlToSql } from './sql-to-sql.ts';
 export type { SqlToSqlArgs } from './sql-to-sql.ts';
 export { http } from './http.ts';
+export { triggerDagRun } from './trigger-dag-run.ts';
+export type { TriggerDagRunArgs } from './trigger-dag-run.ts';
 export type { HttpArgs, HttpResponse } from './http.ts';
 export { loadHttpFixtures } from './http-fixtures.ts';
 export type { HttpFixture, HttpFixtureResponse } from './http-fixtures.ts';

@@ -16,6 +16,19 @@ export interface DagRunOptions {
   runType?: RunType;
   /** The previous interval's run, for dependsOnPast tasks; null or omitted = this is the first run. */
   previous?: DagRunResult | null;
+  /**
+   * The run's logical date when it is not the interval's start: a manual run (Airflow's
+   * `dags test DAG DATE`, `dags trigger`) has logical date DATE and the data interval Airflow
+   * infers for it, which *ends* at DATE (see `manualInterval`). Default: `interval.start`.
+   */
+  logicalDate?: Date;
+  /** `dag_run.conf` of a triggered run (`dags trigger --conf JSON`); default `{}`. */
+  conf?: Record<string, unknown>;
+  /**
+   * A run triggered from outside the schedule (`dags trigger`, TriggerDagRunOperator): as in
+   * Airflow, its `prev_ds` and `next_ds` are its own `ds`. `dags test` runs are not external.
+   */
+  externalTrigger?: boolean;
 }
 
 /**
@@ -37,7 +50,7 @@ export async function runDagRun(dag: Dag, interval: DataInterval, env: RunEnviro
 /** {@link runDagRun} for a DAG already planned (runIntervals plans once for all its runs). */
 export async function executeRun(plan: RunPlan, interval: DataInterval, env: RunEnvironment, opts: DagRunOptions = {}): Promise<DagRunResult> {
   const limit = maxActiveTasks(plan.dag, env.maxActiveTasks);
-  const shared = createRunShared(plan, interval, env, opts.runType ?? 'manual', opts.runId);
+  const shared = createRunShared(plan, interval, env, opts.runType ?? 'manual', opts.runId, opts.logicalDate, opts.conf, opts.externalTrigger === true);
   const results = plan.tasks.map((t) => pendingResult(t.id, t.mapped ? -1 : undefined));
   const startedAt = env.clock.now();
   const t0 = performance.now();
@@ -46,6 +59,8 @@ export async function executeRun(plan: RunPlan, interval: DataInterval, env: Run
     runId: shared.runId,
     runType: shared.runType,
     interval,
+    ...(shared.logicalDate.getTime() !== interval.start.getTime() ? { logicalDate: shared.logicalDate } : {}),
+    ...(Object.keys(shared.conf).length > 0 ? { conf: shared.conf } : {}),
     state: 'running',
     tasks: results,
     startedAt,

@@ -23,6 +23,9 @@ export { isSensitiveName } from '../config/sensitive.ts';
 export { runDagRun } from './dag-run.ts';
 export type { DagRunOptions } from './dag-run.ts';
 export { runIntervals } from './intervals.ts';
+export { RunCoordinator } from './run-coordinator.ts';
+export { DatasetQueue, taskOutputs } from './dataset-triggers.ts';
+export type { RequestedRun } from './dataset-triggers.ts';
 export type { RunIntervalsOptions } from './intervals.ts';
 export { testTask } from './test-task.ts';
 export { renderTaskFields } from './render-fields.ts';
@@ -43,4 +46,5 @@ export type {
   RunType,
   TaskInstanceResult,
   TaskStateEvent,
+  TriggerRequest,
 } from './types.ts';

@@ -244,6 +244,7 @@ function reviveRun(raw: Record<string, unknown>): DagRunResult {
   return {
     ...run,
     interval: { start: new Date(run.interval.start), end: new Date(run.interval.end) },
+    ...(run.logicalDate !== undefined ? { logicalDate: new Date(run.logicalDate) } : {}),
     startedAt: new Date(run.startedAt),
     endedAt: new Date(run.endedAt),
     tasks: run.tasks.map(reviveTask),

@@ -251,7 +251,7 @@ export function buildContext(
       }
     },
     externalTaskState: (dagId: string, taskId: string | null, logicalDate: Date) => externalTaskState(shared, dagId, taskId, logicalDate),
-    logicalDate: interval.start,
+    logicalDate: shared.logicalDate,
     dataIntervalStart: interval.start,
     dataIntervalEnd: interval.end,
     ds: shared.ds,
@@ -259,7 +259,9 @@ export function buildContext(
     ts: shared.ts,
     prevDs: shared.prevDs,
     nextDs: shared.nextDs,
-    params: { ...shared.params },
+    params: { ...(shared.taskParams.get(plan.id) ?? shared.params) },
+    dagRun: { runId: shared.runId, runType: shared.runType, logicalDate: shared.logicalDate, conf: shared.conf },
+    triggerDagRun: (dagId, opts = {}) => triggerFrom(shared, plan.id, dagId, opts),
     xcom: shared.xcom.forTask(plan.id, mapIndex),
     variables: env.variables,
     connections: env.connections,
@@ -271,6 +273,23 @@ export function buildContext(
     signal,
     ...NO_SERVICES,
   };
+}
+
+async function triggerFrom(
+  shared: RunShared,
+  taskId: string,
+  dagId: string,
+  opts: { conf?: Record<string, unknown>; logicalDate?: Date; waitForCompletion?: boolean },
+): Promise<void> {
+  const from = `${shared.dagId}.${taskId}`;
+  const trigger = shared.env.triggerDagRun;
+  if (!trigger) {
+    throw new Error(
+      `${from} triggers DAG "${dagId}", but this run cannot start other DAGs (it runs outside a project); run it with dagbox dags test, dags trigger, dags backfill or dev`,
+    );
+  }
+  const run = await trigger({ dagId, conf: opts.conf ?? {}, logicalDate: opts.logicalDate, waitForCompletion: opts.waitForCompletion === true, from });
+  if (run && run.state !== 'success') throw new Error(`${from} triggered DAG "${dagId}" (run ${run.runId}), which ended ${run.state}${run.error ? `: ${run.error}` : ''}`);
 }
 
 const noServices = (name: string) => (): never => {

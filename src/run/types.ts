@@ -4,7 +4,21 @@ import type { Masker } from './masker.ts';
 import type { RunStore } from './store.ts';
 
 /** How a DAG run came about; the prefix of its run id (`backfill__2021-02-05T00:00:00+00:00`). */
-export type RunType = 'scheduled' | 'backfill' | 'manual' | 'test';
+export type RunType = 'scheduled' | 'backfill' | 'manual' | 'test' | 'dataset_triggered';
+
+/** What a task asks for with `ctx.triggerDagRun` (Airflow's TriggerDagRunOperator). */
+export interface TriggerRequest {
+  /** The DAG to run. */
+  dagId: string;
+  /** `dag_run.conf` of the new run. */
+  conf: Record<string, unknown>;
+  /** Logical date of the new run; default the triggering run's clock time. */
+  logicalDate?: Date;
+  /** Run it now and fail the task unless it succeeds (Airflow's wait_for_completion); else it runs after the current run. */
+  waitForCompletion: boolean;
+  /** `<dag>.<task>` that asked, for output. */
+  from: string;
+}
 
 /** Log levels of task log lines. */
 export type LogLevel = 'info' | 'warn' | 'error';
@@ -88,6 +102,11 @@ export interface RunEnvironment {
    * depends on the wall clock shows up as a difference. Default 0.
    */
   wallClockShiftMs?: number;
+  /**
+   * Runs another DAG for `ctx.triggerDagRun` (TriggerDagRunOperator); omitted = triggering is an
+   * error saying where it works. `RunCoordinator.env()` provides it.
+   */
+  triggerDagRun?: (request: TriggerRequest) => Promise<DagRunResult | null>;
 }
 
 /** One task instance of a DAG run, after the run. */
@@ -124,6 +143,10 @@ export interface DagRunResult {
   runId: string;
   runType: RunType;
   interval: DataInterval;
+  /** Set when the logical date is not the interval's start (a manual run: its interval ends at it). */
+  logicalDate?: Date;
+  /** `dag_run.conf` of a triggered run, when one was given. */
+  conf?: Record<string, unknown>;
   state: DagRunState;
   /** Task instances in the DAG's declaration order. */
   tasks: TaskInstanceResult[];

@@ -15,10 +15,12 @@ export {
   previousInterval,
   followingInterval,
   intervalAt,
+  manualInterval,
   type CompiledSchedule,
+  type BackfillOptions,
 } from './schedule.ts';
-export { timetableFor, cronTimetable, type Timetable, type IntervalTimetable } from './timetable.ts';
-export { CRON_PRESETS, PRESET_NAMES, classifySchedule, type ScheduleKind } from './presets.ts';
+export { timetableFor, cronTimetable, deltaTimetable, type Timetable, type IntervalTimetable } from './timetable.ts';
+export { CRON_PRESETS, PRESET_NAMES, classifySchedule, describeSchedule, isTimeBased, type ScheduleKind, type Schedule } from './presets.ts';
 export { parseDate } from './parse-date.ts';
 export { parseDuration } from './duration.ts';
 export { formatDs, formatDsNodash, formatTs } from './format.ts';

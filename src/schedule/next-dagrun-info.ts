@@ -28,10 +28,11 @@ export interface Bounds {
  *   *complete* interval (its end <= now), Airflow's `_skip_to_latest`.
  * - endDate: null when the interval would start after endDate (Airflow: `start > restriction.latest`).
  * - now: null when the run is not yet due (`runAfter > now`).
- * `@once` runs once at startDate with the empty interval [startDate, startDate]; manual never runs.
+ * `@once` runs once at startDate with the empty interval [startDate, startDate]; manual and
+ * dataset-triggered schedules never run on a schedule.
  */
 export function nextRun(tt: Timetable, bounds: Bounds, last: Span | null, earliest: number | null, now: number | null): RunSpan | null {
-  if (tt.kind === 'manual') return null;
+  if (tt.kind === 'manual' || tt.kind === 'datasets') return null;
   if (tt.kind === 'once') return nextOnce(bounds, last, earliest, now);
   return nextInterval(tt, bounds, last, earliest, now);
 }
@@ -50,7 +51,7 @@ function nextInterval(tt: IntervalTimetable, bounds: Bounds, last: Span | null, 
 
 /** Start of the latest interval complete at `now`, but not before the first aligned start. */
 function skipToLatest(tt: IntervalTimetable, now: number, lower: number): number {
-  return Math.max(tt.prev(tt.alignPrev(now)), tt.alignNext(lower));
+  return Math.max(tt.latestStart(now), tt.alignNext(lower));
 }
 
 function nextOnce(bounds: Bounds, last: Span | null, earliest: number | null, now: number | null): RunSpan | null {

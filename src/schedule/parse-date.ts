@@ -10,7 +10,8 @@ const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 
  * `'2021-02-05T03:00'` with optional seconds and fraction (a space may replace the `T`); or
  * either with an offset (`Z`, `+09:00`). A date without an offset is a wall-clock time in
  * `timezone`: `parseDate('2021-02-05', 'Asia/Seoul')` is 2021-02-04T15:00Z. A wall time skipped by
- * a DST jump moves forward by the gap; a repeated one means its first occurrence. Throws an Error
+ * a DST jump moves forward by the gap; a repeated one means its second occurrence (the later
+ * offset), as pendulum's default `POST_TRANSITION` rule reads it in Airflow. Throws an Error
  * with a sentence saying what was expected and what was found.
  *
  * ```ts
@@ -31,7 +32,7 @@ export function parseDate(value: string | Date, timezone: string): Date {
   const [y, mo, d, h, mi, s, ms, offset] = fields;
   const wall = Date.UTC(y, mo - 1, d, h, mi, s, ms);
   if (offset !== undefined) return new Date(wall - offset);
-  return new Date(zone.resolve(wall).instants[0]!);
+  return new Date(zone.resolve(wall).instants.at(-1)!);
 }
 
 type Fields = [year: number, month: number, day: number, hour: number, minute: number, second: number, ms: number, offset: number | undefined];

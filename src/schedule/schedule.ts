@@ -2,6 +2,7 @@ import type { DataInterval } from '../dag/types.ts';
 import { nextRun, type Bounds, type RunSpan, type Span } from './next-dagrun-info.ts';
 import { timetableFor, type IntervalTimetable, type Timetable } from './timetable.ts';
 import type { DagRunInfo, ScheduleSpec, TimeRestriction } from './types.ts';
+import type { Schedule } from './presets.ts';
 
 /**
  * A schedule compiled once (cron parsed, time zone resolved) for repeated queries. Every method
@@ -20,13 +21,15 @@ export interface CompiledSchedule {
   /** See {@link dueIntervals}. */
   dueIntervals(now: Date, opts?: { last?: DataInterval | null; limit?: number }): DataInterval[];
   /** See {@link backfillIntervals}. */
-  backfillIntervals(start: Date, end: Date): DataInterval[];
+  backfillIntervals(start: Date, end: Date, opts?: BackfillOptions): DataInterval[];
   /** See {@link previousInterval}. */
   previousInterval(interval: DataInterval): DataInterval | null;
   /** See {@link followingInterval}. */
   followingInterval(interval: DataInterval): DataInterval | null;
   /** See {@link intervalAt}. */
   intervalAt(date: Date): DataInterval;
+  /** See {@link manualInterval}. */
+  manualInterval(date: Date): DataInterval;
 }
 
 /**
@@ -50,10 +53,15 @@ export function compileSchedule(spec: ScheduleSpec): CompiledSchedule {
       return run && { runAfter: new Date(run.runAfter), interval: interval(run) };
     },
     dueIntervals: (now, opts = {}) => dueSpans(timetable, bounds, instant(now, 'now'), opts.last ? span(opts.last, 'last') : null, limitOf(opts.limit)).map(interval),
-    backfillIntervals: (start, end) => backfillSpans(timetable, bounds, instant(start, 'backfill start'), instant(end, 'backfill end')).map(interval),
-    previousInterval: (i) => nullable(previousSpan(timetable, bounds, span(i, 'interval'))),
+    backfillIntervals: (start, end, opts = {}) =>
+      backfillSpans(timetable, bounds, instant(start, 'backfill start'), instant(end, 'backfill end'), opts).map(interval),
+    previousInterval: (i) => nullable(previousSpan(timetable, span(i, 'interval'))),
     followingInterval: (i) => nullable(followingSpan(timetable, span(i, 'interval'))),
     intervalAt: (date) => interval(spanAt(timetable, instant(date, 'date'))),
+    manualInterval: (date) => {
+      const t = instant(date, 'date');
+      return interval(timetable.kind === 'interval' ? timetable.manualInterval(t) : { start: t, end: t });
+    },
   };
 }
 
@@ -66,7 +74,7 @@ export function compileSchedule(spec: ScheduleSpec): CompiledSchedule {
  * scheduleError('61 * * * *', 'UTC');       // 'invalid cron schedule "61 * * * *": Constraint error, got value 61 ...'
  * ```
  */
-export function scheduleError(schedule: string | null, timezone: string): string | null {
+export function scheduleError(schedule: Schedule, timezone: string): string | null {
   try {
     const tt = timetableFor(schedule, timezone);
     // An expression can parse yet never match (e.g. a weekday-only rule cron-parser accepts): probe it once.
@@ -109,25 +117,61 @@ export function dueIntervals(spec: ScheduleSpec, now: Date, opts?: { last?: Data
   return compileSchedule(spec).dueIntervals(now, opts);
 }
 
+/** Options of {@link backfillIntervals}. */
+export interface BackfillOptions {
+  /**
+   * Read the range as `[start, end)`, END excluded, as the course notes write it. Default false:
+   * END included, as Airflow 2's `airflow dags backfill -s START -e END`.
+   */
+  endExclusive?: boolean;
+  /**
+   * Keep only the intervals inside the DAG's own dates (from startDate, none starting after
+   * endDate) instead of Airflow's backfill edges: dagbox's test windows use this. Default false.
+   */
+  withinDagDates?: boolean;
+}
+
 /**
- * Backfill: the intervals whose logical date (= start) lies in [start, end), END EXCLUDED as the
- * course notes teach (Airflow's CLI includes it), ignoring catchup, bounded by startDate and
- * endDate, oldest first. Not bounded by any *now*: the caller decides whether future intervals
- * make sense. `@once`: its single run when startDate is in range. Throws for manual schedules and
- * for an empty range (start >= end).
+ * Backfill, as Airflow 2's `dag.iter_dagrun_infos_between(start, end)`: the intervals whose
+ * logical date (= start) lies in [start, end], END INCLUDED (or [start, end) with
+ * `endExclusive`), ignoring catchup, oldest first. The first logical date is the first schedule
+ * time at or after `start`.
+ *
+ * Range edges, as Airflow 2.8 behaves and where it misbehaves:
+ * - dates before startDate run, as in Airflow (its backfill does not apply the DAG's start_date);
+ * - dates after endDate are refused with an error: Airflow creates those runs, its tasks then
+ *   never pass the end-date check and the backfill deadlocks;
+ * - `@once` runs once, at `start` (Airflow's OnceTimetable takes the backfill's start as its date);
+ * - a manual or dataset-triggered schedule has no intervals: refused.
+ * Not bounded by any *now*: the caller decides whether future intervals make sense. Throws for an
+ * empty range.
  *
  * ```ts
- * backfillIntervals(spec, new Date('2021-02-05T00:00:00Z'), new Date('2021-02-08T00:00:00Z')); // 3 daily intervals
+ * backfillIntervals(spec, new Date('2021-02-05T00:00:00Z'), new Date('2021-02-07T00:00:00Z')); // 02-05, 02-06, 02-07
  * ```
  */
-export function backfillIntervals(spec: ScheduleSpec, start: Date, end: Date): DataInterval[] {
-  return compileSchedule(spec).backfillIntervals(start, end);
+export function backfillIntervals(spec: ScheduleSpec, start: Date, end: Date, opts?: BackfillOptions): DataInterval[] {
+  return compileSchedule(spec).backfillIntervals(start, end, opts);
+}
+
+/**
+ * The data interval of a manual run at `date`, as Airflow 2 infers it for `airflow dags test DAG
+ * DATE` and `airflow dags trigger` (`infer_manual_data_interval`): the last complete scheduled
+ * interval *ending* at or before `date` (a period schedule: the period ending at `date`); manual,
+ * `@once` and dataset schedules: [date, date]. The run's logical date stays `date`.
+ *
+ * ```ts
+ * manualInterval(daily, new Date('2021-02-05T00:00:00Z')); // [2021-02-04, 2021-02-05)
+ * ```
+ */
+export function manualInterval(spec: ScheduleSpec, date: Date): DataInterval {
+  return compileSchedule(spec).manualInterval(date);
 }
 
 /**
  * The scheduled interval before `interval` (for `prev_ds`): it starts at the last fire before
- * `interval.start`. Null for manual and `@once` schedules, and when it would start before the
- * first scheduled interval (startDate aligned).
+ * `interval.start`, even on the DAG's first interval (as Airflow's `dag.previous_schedule`, which
+ * ignores startDate). Null for manual, `@once` and dataset schedules.
  */
 export function previousInterval(spec: ScheduleSpec, interval: DataInterval): DataInterval | null {
   return compileSchedule(spec).previousInterval(interval);
@@ -174,22 +218,44 @@ function startOfLastN(tt: IntervalTimetable, bounds: Bounds, now: number, n: num
   return x;
 }
 
-function backfillSpans(tt: Timetable, bounds: Bounds, start: number, end: number): RunSpan[] {
-  if (tt.kind === 'manual') {
-    throw new Error('cannot backfill a DAG whose schedule is manual (null or "none"): it has no scheduled intervals; give it a schedule such as "@daily", or trigger runs with `dagbox dags test DAG DATE`');
-  }
-  if (!(start < end)) {
+function backfillSpans(tt: Timetable, bounds: Bounds, start: number, end: number, opts: BackfillOptions): RunSpan[] {
+  const endExclusive = opts.endExclusive === true;
+  if (tt.kind === 'manual' || tt.kind === 'datasets') {
+    const what = tt.kind === 'manual' ? 'manual (null or "none")' : 'triggered by datasets';
     throw new Error(
-      `the backfill range [${iso(start)}, ${iso(end)}) is empty: the end is excluded, so it must be after the start; to run the interval starting at ${iso(start)}, set the end one interval later`,
+      `cannot backfill a DAG whose schedule is ${what}: it has no scheduled intervals; give it a schedule such as "@daily", or trigger runs with \`dagbox dags trigger DAG\``,
     );
   }
-  const always: Bounds = { ...bounds, catchup: true };
+  const range = endExclusive ? `[${iso(start)}, ${iso(end)})` : `[${iso(start)}, ${iso(end)}]`;
+  if (endExclusive ? !(start < end) : !(start <= end)) {
+    throw new Error(
+      endExclusive
+        ? `the backfill range ${range} is empty: the end is excluded, so it must be after the start; to run the interval starting at ${iso(start)}, set the end one interval later`
+        : `the backfill range ${range} is empty: the end date is before the start date`,
+    );
+  }
+  if (opts.withinDagDates && tt.kind === 'once') {
+    const at = bounds.start;
+    const inRange = at >= start && (endExclusive ? at < end : at <= end) && (bounds.end === null || at <= bounds.end);
+    return inRange ? [{ runAfter: at, start: at, end: at }] : [];
+  }
+  // Airflow's backfill restriction: earliest = the range's start (not the DAG's startDate), latest = its end.
+  const restriction: Bounds = opts.withinDagDates
+    ? { start: Math.max(start, bounds.start), end: min(bounds.end, endExclusive ? null : end), catchup: true }
+    : { start, end: endExclusive ? null : end, catchup: true };
   const spans: RunSpan[] = [];
   let previous: RunSpan | null = null;
-  for (let run = nextRun(tt, always, null, start, null); run && run.start < end; run = nextRun(tt, always, run, start, null)) {
+  for (let run = nextRun(tt, restriction, null, null, null); run && (!endExclusive || run.start < end); run = nextRun(tt, restriction, run, null, null)) {
     advancing(previous, run, tt);
     spans.push(run);
     previous = run;
+  }
+  const late = bounds.end === null ? undefined : spans.find((s) => s.start > bounds.end!);
+  if (late) {
+    throw new Error(
+      `the backfill range ${range} holds logical date ${iso(late.start)}, after the DAG's endDate ${iso(bounds.end!)}; ` +
+        "Airflow 2 would create that run and then deadlock (its tasks never pass the end-date check), so dagbox refuses; end the range at or before the DAG's endDate",
+    );
   }
   return spans;
 }
@@ -202,10 +268,9 @@ function advancing(previous: Span | null, run: Span, tt: Timetable): void {
   }
 }
 
-function previousSpan(tt: Timetable, bounds: Bounds, current: Span): Span | null {
+function previousSpan(tt: Timetable, current: Span): Span | null {
   if (tt.kind !== 'interval') return null;
   const start = tt.prev(current.start);
-  if (start < tt.alignNext(bounds.start)) return null;
   return { start, end: tt.next(start) };
 }
 
@@ -248,6 +313,10 @@ function limitOf(limit: number | undefined): number | undefined {
   if (limit === undefined) return undefined;
   if (!Number.isInteger(limit) || limit < 0) throw new Error(`expected limit to be a whole number >= 0, found ${String(limit)}`);
   return limit;
+}
+
+function min(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : Math.min(a, b);
 }
 
 function iso(t: number): string {

@@ -1,4 +1,5 @@
 import type { DataInterval } from '../dag/types.ts';
+import type { Schedule } from './presets.ts';
 
 /**
  * The schedule inputs of one DAG, already parsed (see {@link parseDate}).
@@ -8,8 +9,8 @@ import type { DataInterval } from '../dag/types.ts';
  * ```
  */
 export interface ScheduleSpec {
-  /** A five-field cron expression, a preset (`@daily`, `@once`, ...), or `null`/`'none'` for manual runs only. */
-  schedule: string | null;
+  /** A five-field cron expression, a preset (`@daily`, `@once`, ...), a period (`'48h'`, `{ every: '2h' }`), a list of datasets, or `null`/`'none'` for manual runs only. */
+  schedule: Schedule;
   /** The first data interval starts at the first schedule time at or after this instant. */
   startDate: Date;
   /** No data interval starts after this instant (an interval starting exactly here still runs, as in Airflow). */

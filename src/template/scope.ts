@@ -70,6 +70,8 @@ export type ScopeConnection = Omit<Connection, 'connId'>;
 /** What {@link templateScope} needs; everything past `variable` is optional, so the scope is easy to extend. */
 export interface ScopeInput {
   interval: DataInterval;
+  /** The run's logical date when it is not the interval start (a manual run); default `interval.start`. */
+  logicalDate?: Date;
   /** ds of the previous / next schedule (used when the logical dates below are not given). */
   prevDs?: string | null;
   nextDs?: string | null;
@@ -114,7 +116,7 @@ const DAY_MS = 86_400_000;
  * ```
  */
 export function templateScope(input: ScopeInput): TemplateScope {
-  const logical = PyDateTime.utc(input.interval.start);
+  const logical = PyDateTime.utc(input.logicalDate ?? input.interval.start);
   const ds = logical.strftime('%Y-%m-%d');
   const ts = logical.isoformat();
   const prevDate = input.prevLogicalDate === undefined ? dateOfDs(input.prevDs) : input.prevLogicalDate && PyDateTime.utc(input.prevLogicalDate);

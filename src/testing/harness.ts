@@ -166,7 +166,7 @@ function windowOf(dag: Dag, range: WindowRange): DataInterval[] {
   const start = parseDate(range.from, spec.timezone);
   const end = parseDate(range.to, spec.timezone);
   if (end <= start) throw new Error(`the range [${String(range.from)}, ${String(range.to)}) of DAG "${dag.id}" is empty: "to" must come after "from"`);
-  return backfillIntervals(spec, start, end);
+  return backfillIntervals(spec, start, end, { endExclusive: true, withinDagDates: true });
 }
 
 async function readRows(session: Session, name: string): Promise<Record<string, unknown>[]> {

@@ -87,7 +87,7 @@ export async function startPipelineHarness(variables: Record<string, unknown> = 
         timezone: tz,
         catchup: d.options.catchup ?? true,
       };
-      const intervals = backfillIntervals(spec, parseDate(start, tz), parseDate(end, tz));
+      const intervals = backfillIntervals(spec, parseDate(start, tz), parseDate(end, tz), { endExclusive: true, withinDagDates: true });
       if (opts.reverse) intervals.reverse();
       return runIntervals(d, intervals, env(intervals[0]?.end ?? new Date(0)), { maxActiveRuns: opts.maxActiveRuns });
     };

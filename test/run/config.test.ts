@@ -19,6 +19,17 @@ describe('createVariables', () => {
     expect(vars.keys()).toEqual(['flag', 'limits', 'new_one', 'region', 'version']);
   });
 
+  it("reads Airflow's AIRFLOW_VAR_<KEY> too, and DAGBOX_VAR_<KEY> wins when both are set", () => {
+    const vars = createVariables(
+      { region: 'kr' },
+      { AIRFLOW_VAR_REGION: 'us', AIRFLOW_VAR_SLACK_WEBHOOK: 'http://127.0.0.1:9/hook', AIRFLOW_VAR_LIMIT: '5', DAGBOX_VAR_LIMIT: '7' },
+    );
+    expect(vars.get('region')).toBe('us');
+    expect(vars.get('slack_webhook')).toBe('http://127.0.0.1:9/hook');
+    expect(vars.get('limit')).toBe(7);
+    expect(vars.keys()).toEqual(['limit', 'region', 'slack_webhook']);
+  });
+
   it('keeps environment text that JSON would change', () => {
     expect(parseEnvValue('1.10')).toBe('1.10');
     expect(parseEnvValue('007')).toBe('007');

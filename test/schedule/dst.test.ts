@@ -37,7 +37,7 @@ describe('new-york-dst-gap: 2021-03-14, clocks jump from 02:00 EST to 03:00 EDT 
   // moves forward by the gap to 03:30 EDT; it is neither dropped nor run twice.
   it('"30 2 * * *" fires at 03:30 EDT on the day of the gap', () => {
     const s = spec('30 2 * * *', NY);
-    const intervals = backfillIntervals(s, parseDate('2021-03-12', NY), parseDate('2021-03-16', NY));
+    const intervals = backfillIntervals(s, parseDate('2021-03-12', NY), parseDate('2021-03-16', NY), { endExclusive: true });
     expect(iso(intervals)).toEqual([
       '2021-03-12T07:30:00.000Z/2021-03-13T07:30:00.000Z',
       '2021-03-13T07:30:00.000Z/2021-03-14T07:30:00.000Z', // ends at 03:30 EDT
@@ -49,7 +49,7 @@ describe('new-york-dst-gap: 2021-03-14, clocks jump from 02:00 EST to 03:00 EDT 
   });
 
   it('the day of the gap is 23 hours for a daily DAG', () => {
-    const intervals = backfillIntervals(spec('@daily', NY), parseDate('2021-03-13', NY), parseDate('2021-03-16', NY));
+    const intervals = backfillIntervals(spec('@daily', NY), parseDate('2021-03-13', NY), parseDate('2021-03-16', NY), { endExclusive: true });
     expect(iso(intervals)).toEqual([
       '2021-03-13T05:00:00.000Z/2021-03-14T05:00:00.000Z',
       '2021-03-14T05:00:00.000Z/2021-03-15T04:00:00.000Z',
@@ -60,7 +60,7 @@ describe('new-york-dst-gap: 2021-03-14, clocks jump from 02:00 EST to 03:00 EDT 
   it('hourly schedules follow the real hours: 01:00 EST is followed by 03:00 EDT, one hour later', () => {
     for (const cron of ['0 * * * *', '30 * * * *']) {
       const s = spec(cron, NY);
-      const intervals = backfillIntervals(s, at('2021-03-14T04:00:00Z'), at('2021-03-14T10:00:00Z'));
+      const intervals = backfillIntervals(s, at('2021-03-14T04:00:00Z'), at('2021-03-14T10:00:00Z'), { endExclusive: true });
       expect(intervals).toHaveLength(6);
       expect(intervals.map(hours)).toEqual([1, 1, 1, 1, 1, 1]);
       expectContiguous(intervals);
@@ -71,12 +71,19 @@ describe('new-york-dst-gap: 2021-03-14, clocks jump from 02:00 EST to 03:00 EDT 
   it('a startDate inside the gap is read as the moved-forward time', () => {
     expect(parseDate('2021-03-14T02:30', NY)).toEqual(at('2021-03-14T07:30:00Z'));
   });
+
+  it('regression: a startDate at the moved-forward fire (03:30 EDT) is that fire, not the next day', () => {
+    const s = spec('30 2 * * *', NY, '2021-03-14T02:30');
+    expect(iso(dueIntervals(s, at('2021-03-16T00:00:00Z')))).toEqual([
+      '2021-03-14T07:30:00.000Z/2021-03-15T06:30:00.000Z',
+    ]);
+  });
 });
 
 describe('the repeated autumn hour: 2021-11-07, clocks fall back from 02:00 EDT to 01:00 EST (06:00 UTC)', () => {
   it('hourly: every real hour is one interval, 01:00 EDT and 01:00 EST both run, none twice', () => {
     const s = spec('@hourly', NY);
-    const intervals = backfillIntervals(s, at('2021-11-06T20:00:00Z'), at('2021-11-07T12:00:00Z'));
+    const intervals = backfillIntervals(s, at('2021-11-06T20:00:00Z'), at('2021-11-07T12:00:00Z'), { endExclusive: true });
     expect(intervals).toHaveLength(16);
     expect(intervals.map(hours).every((h) => h === 1)).toBe(true);
     expectContiguous(intervals);
@@ -87,7 +94,7 @@ describe('the repeated autumn hour: 2021-11-07, clocks fall back from 02:00 EDT 
 
   it('every half hour: the repeated 01:00 and 01:30 run in both occurrences', () => {
     const s = spec('*/30 * * * *', NY);
-    const intervals = backfillIntervals(s, at('2021-11-07T04:00:00Z'), at('2021-11-07T08:00:00Z'));
+    const intervals = backfillIntervals(s, at('2021-11-07T04:00:00Z'), at('2021-11-07T08:00:00Z'), { endExclusive: true });
     expect(intervals.map((i) => i.start.toISOString().slice(11, 16))).toEqual(['04:00', '04:30', '05:00', '05:30', '06:00', '06:30', '07:00', '07:30']);
     expectContiguous(intervals);
     expectNeighboursAgree(s, intervals);
@@ -95,7 +102,7 @@ describe('the repeated autumn hour: 2021-11-07, clocks fall back from 02:00 EDT 
 
   it('daily: the day of the fall-back is 25 hours, no duplicate midnight', () => {
     const s = spec('@daily', NY);
-    const intervals = backfillIntervals(s, parseDate('2021-11-06', NY), parseDate('2021-11-09', NY));
+    const intervals = backfillIntervals(s, parseDate('2021-11-06', NY), parseDate('2021-11-09', NY), { endExclusive: true });
     expect(iso(intervals)).toEqual([
       '2021-11-06T04:00:00.000Z/2021-11-07T04:00:00.000Z',
       '2021-11-07T04:00:00.000Z/2021-11-08T05:00:00.000Z',
@@ -105,12 +112,12 @@ describe('the repeated autumn hour: 2021-11-07, clocks fall back from 02:00 EDT 
     expectNeighboursAgree(s, intervals);
   });
 
-  it('a daily run inside the repeated hour ("30 1 * * *") fires once, on the first 01:30', () => {
+  it('a daily run inside the repeated hour ("30 1 * * *") fires once, on the second 01:30 (Airflow: fold=1)', () => {
     const s = spec('30 1 * * *', NY);
-    const intervals = backfillIntervals(s, parseDate('2021-11-06', NY), parseDate('2021-11-09', NY));
+    const intervals = backfillIntervals(s, parseDate('2021-11-06', NY), parseDate('2021-11-09', NY), { endExclusive: true });
     expect(iso(intervals)).toEqual([
-      '2021-11-06T05:30:00.000Z/2021-11-07T05:30:00.000Z', // 01:30 EDT
-      '2021-11-07T05:30:00.000Z/2021-11-08T06:30:00.000Z', // 25 hours: 01:30 EST is not a second run
+      '2021-11-06T05:30:00.000Z/2021-11-07T06:30:00.000Z', // 25 hours: ends at 01:30 EST; 01:30 EDT is not a run
+      '2021-11-07T06:30:00.000Z/2021-11-08T06:30:00.000Z',
       '2021-11-08T06:30:00.000Z/2021-11-09T06:30:00.000Z',
     ]);
     expectNeighboursAgree(s, intervals);
@@ -121,8 +128,8 @@ describe('the repeated autumn hour: 2021-11-07, clocks fall back from 02:00 EDT 
     expect(iso(due)).toEqual(['2021-11-07T05:00:00.000Z/2021-11-07T06:00:00.000Z']);
   });
 
-  it('a startDate in the repeated hour means its first occurrence', () => {
-    expect(parseDate('2021-11-07T01:30', NY)).toEqual(at('2021-11-07T05:30:00Z'));
+  it('a startDate in the repeated hour means its second occurrence, the later offset (pendulum POST_TRANSITION)', () => {
+    expect(parseDate('2021-11-07T01:30', NY)).toEqual(at('2021-11-07T06:30:00Z'));
   });
 });
 
@@ -133,7 +140,7 @@ describe('a whole year of DST changes keeps intervals contiguous and consistent'
     it(`${zone}: ${crons.join(', ')}`, () => {
       for (const cron of crons) {
         const s = spec(cron, zone);
-        const intervals = backfillIntervals(s, parseDate('2021-01-01', zone), parseDate('2022-01-01', zone));
+        const intervals = backfillIntervals(s, parseDate('2021-01-01', zone), parseDate('2022-01-01', zone), { endExclusive: true });
         expectContiguous(intervals);
         // The inverse walk must agree on every interval near an offset change, and on a sample elsewhere.
         const compiled = compileSchedule(s);

@@ -134,8 +134,12 @@ describe('endDate', () => {
     expect(iso(dueIntervals(mid, at('2021-03-01T00:00:00Z')))).toEqual(daily('2021-02-05T00:00:00Z', 3));
   });
 
-  it('bounds backfills too', () => {
-    expect(backfillIntervals(dag, at('2021-02-01T00:00:00Z'), at('2021-03-01T00:00:00Z'))).toHaveLength(4);
+  it('bounds test windows (withinDagDates) but refuses a backfill past endDate, where Airflow 2 deadlocks', () => {
+    expect(backfillIntervals(dag, at('2021-02-01T00:00:00Z'), at('2021-03-01T00:00:00Z'), { endExclusive: true, withinDagDates: true })).toHaveLength(4);
+    expect(() => backfillIntervals(dag, at('2021-02-01T00:00:00Z'), at('2021-03-01T00:00:00Z'))).toThrow(
+      /holds logical date 2021-02-09T00:00:00.000Z, after the DAG's endDate 2021-02-08T00:00:00.000Z; Airflow 2 would create that run and then deadlock/,
+    );
+    expect(backfillIntervals(dag, at('2021-02-06T00:00:00Z'), at('2021-02-08T00:00:00Z'))).toHaveLength(3);
   });
 });
 
@@ -183,12 +187,18 @@ describe('@once', () => {
     expect(dueIntervals({ ...dag, catchup: false }, at('2022-01-01T00:00:00Z'))).toHaveLength(1);
   });
 
-  it('has no previous or following interval; backfill includes it only when startDate is in range', () => {
+  it('has no previous or following interval; a test window includes it only when startDate is in range', () => {
     const only = { start: at('2021-02-05T03:00:00Z'), end: at('2021-02-05T03:00:00Z') };
+    const window = { endExclusive: true, withinDagDates: true };
     expect(previousInterval(dag, only)).toBeNull();
     expect(followingInterval(dag, only)).toBeNull();
-    expect(backfillIntervals(dag, at('2021-02-05T00:00:00Z'), at('2021-02-06T00:00:00Z'))).toEqual([only]);
-    expect(backfillIntervals(dag, at('2021-02-06T00:00:00Z'), at('2021-02-07T00:00:00Z'))).toEqual([]);
+    expect(backfillIntervals(dag, at('2021-02-05T00:00:00Z'), at('2021-02-06T00:00:00Z'), window)).toEqual([only]);
+    expect(backfillIntervals(dag, at('2021-02-06T00:00:00Z'), at('2021-02-07T00:00:00Z'), window)).toEqual([]);
+  });
+
+  it('a backfill runs it once, at the start of the range, as Airflow 2 (its OnceTimetable takes the range start)', () => {
+    const first = { start: at('2021-02-06T00:00:00Z'), end: at('2021-02-06T00:00:00Z') };
+    expect(backfillIntervals(dag, at('2021-02-06T00:00:00Z'), at('2021-02-09T00:00:00Z'))).toEqual([first]);
   });
 });
 
@@ -234,32 +244,47 @@ describe('a custom cron schedule: "0 2 * * *"', () => {
   });
 });
 
-describe('backfill ranges are [start, end): end excluded', () => {
+describe('backfill ranges are [start, end], end included, as Airflow 2; [start, end) behind endExclusive', () => {
   const dag = spec('@daily', '2021-02-01', { catchup: false });
+  const excluded = { endExclusive: true };
 
-  it('takes the intervals whose logical date lies in [start, end), ignoring catchup', () => {
-    expect(iso(backfillIntervals(dag, at('2021-02-05T00:00:00Z'), at('2021-02-08T00:00:00Z')))).toEqual(daily('2021-02-05T00:00:00Z', 3));
+  it('takes the intervals whose logical date lies in [start, end], ignoring catchup (Airflow: -s 02-05 -e 02-07 runs three)', () => {
+    expect(iso(backfillIntervals(dag, at('2021-02-05T00:00:00Z'), at('2021-02-07T00:00:00Z')))).toEqual(daily('2021-02-05T00:00:00Z', 3));
+  });
+
+  it('with endExclusive takes [start, end), as the course notes write it', () => {
+    expect(iso(backfillIntervals(dag, at('2021-02-05T00:00:00Z'), at('2021-02-08T00:00:00Z'), excluded))).toEqual(daily('2021-02-05T00:00:00Z', 3));
+    expect(iso(backfillIntervals(dag, at('2021-02-05T00:00:00Z'), at('2021-02-07T00:00:00Z'), excluded))).toEqual(daily('2021-02-05T00:00:00Z', 2));
+  });
+
+  it('a start equal to the end runs that one logical date', () => {
+    expect(iso(backfillIntervals(dag, at('2021-02-05T00:00:00Z'), at('2021-02-05T00:00:00Z')))).toEqual(daily('2021-02-05T00:00:00Z', 1));
   });
 
   it('a start inside an interval skips it (its logical date is before start)', () => {
-    expect(iso(backfillIntervals(dag, at('2021-02-05T12:00:00Z'), at('2021-02-08T00:00:00Z')))).toEqual(daily('2021-02-06T00:00:00Z', 2));
+    expect(iso(backfillIntervals(dag, at('2021-02-05T12:00:00Z'), at('2021-02-08T00:00:00Z'), excluded))).toEqual(daily('2021-02-06T00:00:00Z', 2));
   });
 
   it('an end inside an interval keeps it (its logical date is before end)', () => {
-    expect(iso(backfillIntervals(dag, at('2021-02-05T00:00:00Z'), at('2021-02-07T00:00:01Z')))).toEqual(daily('2021-02-05T00:00:00Z', 3));
+    expect(iso(backfillIntervals(dag, at('2021-02-05T00:00:00Z'), at('2021-02-07T00:00:01Z'), excluded))).toEqual(daily('2021-02-05T00:00:00Z', 3));
+    expect(iso(backfillIntervals(dag, at('2021-02-05T00:00:00Z'), at('2021-02-07T12:00:00Z')))).toEqual(daily('2021-02-05T00:00:00Z', 3));
   });
 
-  it('is bounded by startDate', () => {
-    expect(iso(backfillIntervals(dag, at('2021-01-01T00:00:00Z'), at('2021-02-03T00:00:00Z')))).toEqual(daily('2021-02-01T00:00:00Z', 2));
+  it('runs dates before startDate, as Airflow 2 does (its backfill ignores the DAG start_date); test windows stay inside it', () => {
+    expect(iso(backfillIntervals(dag, at('2021-01-30T00:00:00Z'), at('2021-02-02T00:00:00Z')))).toEqual(daily('2021-01-30T00:00:00Z', 4));
+    expect(iso(backfillIntervals(dag, at('2021-01-01T00:00:00Z'), at('2021-02-03T00:00:00Z'), { ...excluded, withinDagDates: true }))).toEqual(
+      daily('2021-02-01T00:00:00Z', 2),
+    );
   });
 
-  it('refuses an empty range with a sentence about the excluded end', () => {
-    expect(() => backfillIntervals(dag, at('2021-02-05T00:00:00Z'), at('2021-02-05T00:00:00Z'))).toThrow(/is empty: the end is excluded/);
+  it('refuses an empty range with a sentence saying which end is wrong', () => {
+    expect(() => backfillIntervals(dag, at('2021-02-05T00:00:00Z'), at('2021-02-05T00:00:00Z'), excluded)).toThrow(/is empty: the end is excluded/);
+    expect(() => backfillIntervals(dag, at('2021-02-06T00:00:00Z'), at('2021-02-05T00:00:00Z'))).toThrow(/is empty: the end date is before the start date/);
   });
 
   it('gives exactly 1,000 contiguous daily intervals across two New York DST years', () => {
     const ny = spec('@daily', '2018-01-01', { timezone: 'America/New_York' });
-    const intervals = backfillIntervals(ny, at('2018-01-01T05:00:00Z'), at('2020-09-27T04:00:00Z'));
+    const intervals = backfillIntervals(ny, at('2018-01-01T05:00:00Z'), at('2020-09-27T04:00:00Z'), excluded);
     expect(intervals).toHaveLength(1000);
     for (let i = 1; i < intervals.length; i++) expect(intervals[i]!.start).toEqual(intervals[i - 1]!.end);
   });
@@ -304,8 +329,11 @@ describe('previous, following and containing intervals', () => {
     expect(followingInterval(dag, feb6)).toEqual({ start: at('2021-02-07T00:00:00Z'), end: at('2021-02-08T00:00:00Z') });
   });
 
-  it('no previous interval before the first one', () => {
-    expect(previousInterval(dag, { start: at('2021-02-05T00:00:00Z'), end: at('2021-02-06T00:00:00Z') })).toBeNull();
+  it('the first interval still has a previous one (prev_ds), as Airflow\'s previous_schedule ignores startDate', () => {
+    expect(previousInterval(dag, { start: at('2021-02-05T00:00:00Z'), end: at('2021-02-06T00:00:00Z') })).toEqual({
+      start: at('2021-02-04T00:00:00Z'),
+      end: at('2021-02-05T00:00:00Z'),
+    });
   });
 
   it('the following interval ignores endDate, as Airflow does for next_ds', () => {
@@ -329,7 +357,7 @@ describe('the core never reads the clock', () => {
         throw new Error('the schedule core read the clock');
       };
       expect(dueIntervals(dag, at('2021-02-05T05:30:00Z'))).toHaveLength(1);
-      expect(backfillIntervals(dag, at('2021-02-05T00:00:00Z'), at('2021-02-05T05:00:00Z'))).toHaveLength(5);
+      expect(backfillIntervals(dag, at('2021-02-05T00:00:00Z'), at('2021-02-05T05:00:00Z'))).toHaveLength(6);
     } finally {
       Date.now = realNow;
     }

@@ -77,7 +77,7 @@ export async function corpusDags(): Promise<Map<string, Dag>> {
 /** The intervals of WINDOW for a DAG. */
 export function windowOf(dag: Dag, from: string = WINDOW.from, to: string = WINDOW.to): DataInterval[] {
   const at = (d: string) => new Date(d.length === 10 ? `${d}T00:00:00Z` : d);
-  return backfillIntervals(scheduleSpecOf(dag), at(from), at(to));
+  return backfillIntervals(scheduleSpecOf(dag), at(from), at(to), { endExclusive: true, withinDagDates: true });
 }
 
 /**
