@@ -189,7 +189,7 @@ describe('dagbox CLI (spawned on the example DAGs)', () => {
     const range = await run('dags', 'backfill', 'example_linear', '-s', '2021-02-08', '-e', '2021-02-05');
     expect(range.code).toBe(2);
     expect(range.stderr).toContain('must not be before --start-date');
-  });
+  }, 300_000); // a guard: each spawn of the CLI takes seconds, far more on a loaded machine
 
   it('a broken DAG file makes dags list exit 1 with file:line, and the other DAGs still list', async () => {
     const p = exampleProject({ 'dags/broken.ts': "import { Dag } from 'DAGBOX';\nexport default new Dag({ id: 'x', schedule: '@daily', startDate: '2021-02-05' }).task('a', () => {}) +;\n" });
