@@ -95,7 +95,7 @@ describe('dagbox CLI (spawned on the example DAGs)', () => {
     const scheduled = JSON.parse((await run('dags', 'test', 'example_retry', '2021-02-05T05:00', '--scheduled', '--json')).stdout) as Doc;
     expect(scheduled.logicalDate).toBeUndefined();
     expect(scheduled.interval).toEqual({ logicalDate: '2021-02-05T05:00:00.000Z', dataIntervalStart: '2021-02-05T05:00:00.000Z', dataIntervalEnd: '2021-02-05T06:00:00.000Z' });
-  });
+  }, 300_000); // a guard: each spawn of the CLI takes seconds, far more on a loaded machine
 
   it('dags test of a failing DAG exits 1 and says which task failed and why', async () => {
     const r = await run('dags', 'test', 'always_fails', '2021-02-05');
@@ -121,7 +121,7 @@ describe('dagbox CLI (spawned on the example DAGs)', () => {
     const all = await run('dags', 'backfill', 'example_linear', '-s', '2021-02-05', '-e', '2021-02-06', '--reprocess', 'completed', '--run-backwards', '--json');
     const doc = JSON.parse(all.stdout) as { runs: { interval: { logicalDate: string } }[] };
     expect(doc.runs.map((x) => x.interval.logicalDate.slice(0, 10))).toEqual(['2021-02-06', '2021-02-05']);
-  });
+  }, 300_000); // a guard: each spawn of the CLI takes seconds, far more on a loaded machine
 
   it('dags backfill --dry-run runs nothing', async () => {
     const r = await run('dags', 'backfill', 'example_fanout', '-s', '2021-03-01', '-e', '2021-03-03', '--dry-run');
@@ -148,7 +148,7 @@ describe('dagbox CLI (spawned on the example DAGs)', () => {
     const again = await run('dags', 'backfill', 'always_fails', '-s', '2021-03-05', '-e', '2021-03-06', '--reprocess', 'failed');
     expect(again.code).toBe(1);
     expect(again.stdout).toContain('0 succeeded, 2 failed');
-  });
+  }, 300_000); // a guard: each spawn of the CLI takes seconds, far more on a loaded machine
 
   it('dags trigger runs a manual run with --conf as dag_run.conf over the params, then the DAGs its datasets trigger', async () => {
     const r = await run('dags', 'trigger', 'zz_producer', '--conf', '{"limit": 5}', '-e', '2021-02-06', '--json');
@@ -161,7 +161,7 @@ describe('dagbox CLI (spawned on the example DAGs)', () => {
     const bad = await run('dags', 'trigger', 'zz_producer', '--conf', '{"limit": 0}');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('cannot trigger DAG "zz_producer": param "limit" is 0, which is less than the minimum 1');
-  });
+  }, 300_000); // a guard: each spawn of the CLI takes seconds, far more on a loaded machine
 
   it('tasks test runs one task without its upstream and records nothing', async () => {
     const r = await run('tasks', 'test', 'example_linear', 'extract', '2021-02-05');
@@ -189,7 +189,7 @@ describe('dagbox CLI (spawned on the example DAGs)', () => {
     const range = await run('dags', 'backfill', 'example_linear', '-s', '2021-02-08', '-e', '2021-02-05');
     expect(range.code).toBe(2);
     expect(range.stderr).toContain('must not be before --start-date');
-  });
+  }, 300_000); // a guard: each spawn of the CLI takes seconds, far more on a loaded machine
 
   it('a broken DAG file makes dags list exit 1 with file:line, and the other DAGs still list', async () => {
     const p = exampleProject({ 'dags/broken.ts': "import { Dag } from 'DAGBOX';\nexport default new Dag({ id: 'x', schedule: '@daily', startDate: '2021-02-05' }).task('a', () => {}) +;\n" });
@@ -212,7 +212,7 @@ describe('dagbox CLI (spawned on the example DAGs)', () => {
     const backfill = await run('dags', 'backfill', '--help');
     expect(backfill.stdout).toContain('[START, END], both included');
     expect(backfill.stdout).toContain('--end-exclusive');
-  });
+  }, 300_000); // a guard: each spawn of the CLI takes seconds, far more on a loaded machine
 
   it('an unknown command is a usage error with exit 2', async () => {
     const r = await run('dags', 'frobnicate');

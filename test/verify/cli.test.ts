@@ -59,7 +59,7 @@ describe('dagbox test', () => {
 
 describe('dagbox dags backfill --verify', () => {
   it('exits 1 with the diff for a non-idempotent DAG, fault injection included', async () => {
-    const r = await run('dags', 'backfill', 'append_no_dedupe', '-s', '2021-02-05', '-e', '2021-02-07', '--verify', '--faults');
+    const r = await run('dags', 'backfill', 'append_no_dedupe', '-s', '2021-02-05', '-e', '2021-02-06', '--verify', '--faults');
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toMatch(/append_no_dedupe: verifying 2 interval\(s\) \[2021-02-05, 2021-02-07\) on the fixtures \(idempotency, backfill order, replay, atomicity under injected failures\)/);
     expect(r.stdout).toMatch(/✘ idempotency/);
@@ -68,7 +68,7 @@ describe('dagbox dags backfill --verify', () => {
   });
 
   it('exits 0 for a safe DAG, and --shuffle --seed replays the printed order (--json for scripts)', async () => {
-    const r = await run('dags', 'backfill', 'upsert_keyed', '-s', '2021-02-03', '-e', '2021-02-08', '--verify', '--shuffle', '--seed', '5', '--json');
+    const r = await run('dags', 'backfill', 'upsert_keyed', '-s', '2021-02-03', '-e', '2021-02-07', '--verify', '--shuffle', '--seed', '5', '--json');
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout) as { dagId: string; verification: { ok: boolean; checks: { check: string; status: string; seed?: number; summary: string }[] } };
     expect(doc.verification.ok).toBe(true);
