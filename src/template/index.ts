@@ -7,7 +7,8 @@
  * `ds.replace('-', '')` replacing once, dates as JavaScript prints them), and the parts are what
  * lets SQL binding know which text came from a value.
  */
-export { render, renderParts, checkTemplate } from './render.ts';
+export { render, renderParts } from './render.ts';
+export { checkTemplate } from './check.ts';
 export { templateScope, CONTEXT_NAMES, type ScopeInput, type ScopeTask } from './scope.ts';
 export { TemplateError, type TemplateScope, type TemplatePart } from './types.ts';
 export { MACROS, MACRO_USAGE, dsAdd, dsFormat, type Macro } from './macros.ts';
