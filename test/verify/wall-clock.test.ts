@@ -46,3 +46,26 @@ describe('a branch that reads the wall clock fails verification with a hint', ()
     expect(Date).toBe(Real);
   });
 });
+
+describe('the probe verification puts on the task context', () => {
+  it('moves the wall clock only inside decisions: a branch body and a custom sensor poke', async () => {
+    const { WALL_CLOCK_PROBE } = await import('../../src/verify/wall-clock.ts');
+    const { sensor } = await import('../../src/operators/sensors.ts');
+    const seen: Record<string, number> = {};
+    const d = dag('probe');
+    d.branch('pick', () => {
+      seen.branch = Date.now();
+      return 'a';
+    }).to(d.task('a', () => void (seen.plain = Date.now())));
+    d.task('poke', sensor('custom', {}, [], () => {
+      seen.poke = Date.now();
+      return true;
+    }) as never);
+    const probe = { [WALL_CLOCK_PROBE]: <T>(fn: () => T | Promise<T>) => withWallClockShifted(WALL_CLOCK_SHIFT_MS, async () => fn()) };
+    const before = Date.now();
+    await runDagRun(d, day('2021-02-05'), testEnv({ hooks: () => probe }));
+    expect(seen.branch! - before).toBeGreaterThanOrEqual(WALL_CLOCK_SHIFT_MS);
+    expect(seen.poke! - before).toBeGreaterThanOrEqual(WALL_CLOCK_SHIFT_MS);
+    expect(seen.plain! - before).toBeLessThan(WALL_CLOCK_SHIFT_MS);
+  });
+});

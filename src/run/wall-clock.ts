@@ -1,0 +1,35 @@
+/**
+ * The task-context member through which verification runs the decisions of a run (branch,
+ * short-circuit and latest-only bodies, pokes of custom sensors) under a moved wall clock:
+ * `(fn) => Promise`. Absent in normal runs.
+ */
+export const WALL_CLOCK_PROBE = 'dagboxWallClockProbe';
+
+/** What verification puts under {@link WALL_CLOCK_PROBE}. */
+export type WallClockProbe = <T>(fn: () => T | Promise<T>) => Promise<T>;
+
+/**
+ * Run `fn` with the process's wall clock (`Date.now()`, `new Date()`, `Date()`) moved by
+ * `shiftMs`. Dates built from a value, and dagbox's run clock, are untouched: only code that
+ * asks the machine for the time sees the move.
+ */
+export async function withWallClockShifted<T>(shiftMs: number, fn: () => Promise<T>): Promise<T> {
+  const Real = globalThis.Date;
+  const shifted = new Proxy(Real, {
+    construct: (target, args: unknown[]) => (args.length === 0 ? new target(Real.now() + shiftMs) : new target(...(args as [string]))),
+    apply: () => new Real(Real.now() + shiftMs).toString(),
+    get: (target, prop, receiver) => (prop === 'now' ? () => Real.now() + shiftMs : Reflect.get(target, prop, receiver)),
+  });
+  globalThis.Date = shifted;
+  try {
+    return await fn();
+  } finally {
+    globalThis.Date = Real;
+  }
+}
+
+/** Run `fn` through the context's wall-clock probe, if verification set one. */
+export async function underProbe<T>(ctx: Record<string, unknown>, fn: () => T | Promise<T>): Promise<T> {
+  const probe = ctx[WALL_CLOCK_PROBE] as WallClockProbe | undefined;
+  return probe ? probe(fn) : fn();
+}
