@@ -44,6 +44,14 @@ describe('a branch that reads the wall clock fails verification with a hint', ()
       throw new Error('x');
     })).rejects.toThrow('x');
     expect(Date).toBe(Real);
+    // Overlapping calls restore the real Date once the last one ends.
+    let release!: () => void;
+    const first = withWallClockShifted(1000, () => new Promise<void>((r) => (release = r)));
+    await withWallClockShifted(1000, async () => {});
+    expect(Date).not.toBe(Real);
+    release();
+    await first;
+    expect(Date).toBe(Real);
   });
 });
 
@@ -63,7 +71,7 @@ describe('the probe verification puts on the task context', () => {
     }) as never);
     const probe = { [WALL_CLOCK_PROBE]: <T>(fn: () => T | Promise<T>) => withWallClockShifted(WALL_CLOCK_SHIFT_MS, async () => fn()) };
     const before = Date.now();
-    await runDagRun(d, day('2021-02-05'), testEnv({ hooks: () => probe }));
+    await runDagRun(d, day('2021-02-05'), testEnv({ hooks: () => probe, maxActiveTasks: 1 }));
     expect(seen.branch! - before).toBeGreaterThanOrEqual(WALL_CLOCK_SHIFT_MS);
     expect(seen.poke! - before).toBeGreaterThanOrEqual(WALL_CLOCK_SHIFT_MS);
     expect(seen.plain! - before).toBeLessThan(WALL_CLOCK_SHIFT_MS);
