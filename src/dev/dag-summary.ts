@@ -1,3 +1,4 @@
+import { isXComArg } from '../dag/dag.ts';
 import type { Dag, Task } from '../dag/dag.ts';
 import { scheduleSpecOf } from '../run/index.ts';
 import type { DagSummary, TaskSummary } from './protocol.ts';
@@ -17,7 +18,13 @@ export function summarize(dag: Dag, file: string): DagSummary {
 function taskSummary(task: Task): TaskSummary {
   const upstream = [...task.upstream].sort();
   const body = typeof task.body === 'function' ? task.body.toString() : stable({ kind: task.kind, args: task.operator?.args });
-  return { id: task.id, kind: task.kind, upstream, signature: `${body}\n${stable(task.args)}\n${upstream.join(',')}` };
+  const flow = stable({ inputs: wiring(task.inputs), mapped: task.mapped ? wiring(task.mapped) : null, control: task.control ?? null });
+  return { id: task.id, kind: task.kind, upstream, signature: `${body}\n${stable(task.args)}\n${upstream.join(',')}\n${flow}` };
+}
+
+/** TaskFlow inputs as plain data: an output of another task as `xcom:<task>:<key>`. */
+function wiring(inputs: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, isXComArg(v) ? `xcom:${v.task.id}:${v.xcomKey}` : v]));
 }
 
 /** JSON with sorted keys and functions as their source, so equal definitions give equal text. */

@@ -7,6 +7,7 @@ import { checkRow } from './check-query.ts';
 import { resolveBucket } from './operator-support.ts';
 import type { SqlParameters } from './sql-template.ts';
 import { withSqlTarget } from './sql-target.ts';
+import { underProbe } from '../run/wall-clock.ts';
 
 /** Arguments every sensor takes (Airflow's BaseSensorOperator). */
 export interface SensorArgs {
@@ -41,6 +42,17 @@ const LOGGED_POKES = 5;
  * ```
  */
 export function sensor<A extends SensorArgs>(
+  kind: string,
+  args: A,
+  templateFields: readonly (keyof A & string)[],
+  poke: (ctx: TaskContext, args: A) => PokeResult | Promise<PokeResult>,
+): Operator<A> {
+  // Verification pokes a custom sensor under a moved wall clock, to catch pokes that read Date.now().
+  return { kind, args, templateFields, execute: (ctx, a) => runSensor(ctx, a, (c, x) => underProbe(c, () => poke(c, x))) };
+}
+
+/** dagbox's own sensors: they read only the run's clock, and their S3 requests must be signed with the real time. */
+function builtinSensor<A extends SensorArgs>(
   kind: string,
   args: A,
   templateFields: readonly (keyof A & string)[],
@@ -134,7 +146,7 @@ export interface S3KeySensorArgs extends SensorArgs {
 
 /** Waits for an S3 object (Airflow's S3KeySensor), in the session's S3. */
 export function s3KeySensor(args: S3KeySensorArgs): Operator<S3KeySensorArgs> {
-  return sensor('s3KeySensor', args, ['bucketKey', 'bucketName'], async (ctx, a) => {
+  return builtinSensor('s3KeySensor', args, ['bucketKey', 'bucketName'], async (ctx, a) => {
     const url = /^s3:\/\/([^/]+)\/(.*)$/.exec(a.bucketKey);
     const bucket = resolveBucket(ctx, url ? url[1] : a.bucketName);
     const key = url ? url[2]! : a.bucketKey;
@@ -179,7 +191,7 @@ export interface SqlSensorArgs extends SensorArgs {
 
 /** Pokes a SQL query until its first cell is true (Airflow's SqlSensor: not 0, '', NULL). */
 export function sqlSensor(args: SqlSensorArgs): Operator<SqlSensorArgs> {
-  return sensor('sqlSensor', args, ['sql'], async (ctx, a) =>
+  return builtinSensor('sqlSensor', args, ['sql'], async (ctx, a) =>
     withSqlTarget(ctx, a.connId, async (target) => {
       ctx.log.info(`Poking: ${a.sql}`);
       const row = await checkRow(ctx, target, a.sql, a.parameters, 'sql');
@@ -224,7 +236,7 @@ export interface ExternalTaskSensorArgs extends SensorArgs {
  * looked up in dagbox's run history.
  */
 export function externalTaskSensor(args: ExternalTaskSensorArgs): Operator<ExternalTaskSensorArgs> {
-  return sensor('externalTaskSensor', args, ['externalDagId', 'externalTaskId'], async (ctx, a) => {
+  return builtinSensor('externalTaskSensor', args, ['externalDagId', 'externalTaskId'], async (ctx, a) => {
     const delta = a.executionDelta === undefined ? 0 : parseDuration(a.executionDelta);
     const date = new Date(ctx.logicalDate.getTime() - delta);
     const what = a.externalTaskId ? `${a.externalDagId}.${a.externalTaskId}` : `DAG ${a.externalDagId}`;
@@ -248,7 +260,7 @@ export interface TimeDeltaSensorArgs extends SensorArgs {
 
 /** Waits until the run's data interval end plus `delta`, on the run's clock (Airflow's TimeDeltaSensor). */
 export function timeDeltaSensor(args: TimeDeltaSensorArgs): Operator<TimeDeltaSensorArgs> {
-  return sensor('timeDeltaSensor', args, [], (ctx, a) => {
+  return builtinSensor('timeDeltaSensor', args, [], (ctx, a) => {
     const target = new Date(ctx.dataIntervalEnd.getTime() + parseDuration(a.delta));
     ctx.log.info(`Checking if the time (${target.toISOString()}) has come`);
     return ctx.now().getTime() > target.getTime();
@@ -263,7 +275,7 @@ export interface DateTimeSensorArgs extends SensorArgs {
 
 /** Waits until `targetTime` on the run's clock (Airflow's DateTimeSensor). */
 export function dateTimeSensor(args: DateTimeSensorArgs): Operator<DateTimeSensorArgs> {
-  return sensor('dateTimeSensor', args, ['targetTime'], (ctx, a) => {
+  return builtinSensor('dateTimeSensor', args, ['targetTime'], (ctx, a) => {
     const target = new Date(a.targetTime);
     if (Number.isNaN(target.getTime())) throw new Error(`dateTimeSensor "${ctx.taskId}": targetTime ${JSON.stringify(a.targetTime)} is not a date-time`);
     ctx.log.info(`Checking if the time (${target.toISOString()}) has come`);

@@ -14,6 +14,7 @@ import { RETURN_VALUE } from './xcom.ts';
 import { isXComArg } from '../dag/dag.ts';
 import { isFailNow, isSkip } from '../dag/errors.ts';
 import { controlSkips } from './control.ts';
+import { underProbe } from './wall-clock.ts';
 
 /** How a task instance is run: a DAG run retries and calls callbacks; `tasks test` does neither. */
 export interface TaskRunMode {
@@ -319,7 +320,8 @@ function addHooks(shared: RunShared, ctx: TaskContext): void {
 
 async function invokeBody(shared: RunShared, plan: TaskPlan, ctx: TaskContext, input: Record<string, unknown>): Promise<unknown> {
   const body = plan.task.body;
-  if (typeof body === 'function') return await body(ctx, input);
+  // A control-flow decision runs under verification's moved wall clock, if any (only the decision: services keep the real time).
+  if (typeof body === 'function') return plan.task.control ? await underProbe(ctx, () => body(ctx, input)) : await body(ctx, input);
   // Inputs of an operator task (.partial / .expand) are its arguments, rendered like the others.
   const operator = Object.keys(input).length === 0 ? body : { ...body, args: { ...body.args, ...input } };
   const args = renderOperatorArgs(operator, shared.scopeFor({ taskId: plan.id, kind: body.kind, tryNumber: ctx.tryNumber, xcomPull: (ids, key) => shared.xcom.pull(ids, key) }), taskWhere(shared, plan));

@@ -59,6 +59,8 @@ export class TaskQueue {
   private unsubscribe: (() => void) | null = null;
   /** Why an undecided task did not run, when known. */
   readonly blocked = new Map<number, string>();
+  /** The map index inputs of tasks mapped over literal lists only, known from the start. */
+  private readonly literalMaps = new Map<number, Record<string, unknown>[]>();
 
   constructor(
     private readonly shared: RunShared,
@@ -78,6 +80,19 @@ export class TaskQueue {
     this.settled = plan.tasks.map(() => 0);
     this.instances = results.map((r) => [r]);
     this.slots = slotsOf(shared.env);
+    // Airflow expands a task mapped over literals when the run is created: downstream tasks count its instances from the start.
+    for (const t of plan.tasks) {
+      if (!t.mapped || Object.values(t.task.mapped ?? {}).some((v) => isXComArg(v))) continue;
+      let combos: Record<string, unknown>[];
+      try {
+        combos = this.expand(t);
+      } catch {
+        continue;
+      }
+      if (combos.length === 0) continue;
+      this.literalMaps.set(t.index, combos);
+      for (const d of t.downstream) this.upstreamCounts[d]! += combos.length - 1;
+    }
   }
 
   /** Run every task that can run; resolves when the run has nothing left to do. */
@@ -158,8 +173,8 @@ export class TaskQueue {
       this.decided[index] = true;
       this.waves[index] = wave;
       this.blocked.delete(index);
-      setTaskState(this.shared, this.results[index]!, 'skipped');
-      this.settle(index, 'skipped');
+      this.endWithout(index, 'skipped');
+      for (let i = 0; i < this.instances[index]!.length; i++) this.settle(index, 'skipped');
       return;
     }
     const waiting = this.ready.filter((r) => r.index === index);
@@ -182,7 +197,7 @@ export class TaskQueue {
         countUpstream(this.tallies[d]!, fromState);
         this.seen[d]!.push({ state: fromState, wave: this.waves[from]! });
         const outcome = this.decide(d);
-        if (outcome) work.push([d, outcome]);
+        if (outcome) for (let i = 0; i < this.instances[d]!.length; i++) work.push([d, outcome]);
       }
     }
   }
@@ -190,7 +205,7 @@ export class TaskQueue {
   /** Decide a task and propagate a state it ends in without running. */
   private settleDecision(index: number): void {
     const outcome = this.decide(index);
-    if (outcome) this.settle(index, outcome);
+    if (outcome) for (let i = 0; i < this.instances[index]!.length; i++) this.settle(index, outcome);
   }
 
   /** Decide a task if its trigger rule allows; returns the final state when it ended without running. */
@@ -207,7 +222,7 @@ export class TaskQueue {
     this.waves[index] = wave.wave;
     const result = this.results[index]!;
     if (decision !== 'run') {
-      setTaskState(this.shared, result, decision);
+      this.endWithout(index, decision);
       return decision;
     }
     const blocker = this.pastBlocker(plan);
@@ -235,7 +250,7 @@ export class TaskQueue {
     }
     this.shared.xcom.markMapped(plan.id);
     this.instances[index] = combos.map((_, i) => pendingResult(plan.id, i));
-    for (const d of plan.downstream) this.upstreamCounts[d]! += combos.length - 1;
+    if (!this.literalMaps.has(index)) for (const d of plan.downstream) this.upstreamCounts[d]! += combos.length - 1;
     combos.forEach((mapped, i) => this.enqueue(index, i, mapped, this.instances[index]![i]!));
     return null;
   }
@@ -299,6 +314,16 @@ export class TaskQueue {
   /** Every instance of the task ended and was counted downstream. */
   private isFinished(index: number): boolean {
     return this.decided[index]! && this.settled[index]! >= this.instances[index]!.length;
+  }
+
+  /**
+   * End a task without running it. A task mapped over literal lists only has its instances from
+   * the start of the run in Airflow, so each of them gets the state; any other task gets it once.
+   */
+  private endWithout(index: number, state: TaskState): void {
+    const combos = this.literalMaps.get(index);
+    if (combos) this.instances[index] = combos.map((_, i) => pendingResult(this.tasks[index]!.id, i));
+    for (const r of this.instances[index]!) setTaskState(this.shared, r, state);
   }
 
   private failWithout(result: TaskInstanceResult, error: string): TaskState {

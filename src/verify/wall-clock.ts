@@ -3,6 +3,7 @@ import type { DataInterval } from '../dag/types.ts';
 import type { DagRunResult } from '../run/index.ts';
 import { intervalLabel } from './labels.ts';
 import type { CheckFailure } from './types.ts';
+export { withWallClockShifted, WALL_CLOCK_PROBE } from '../run/wall-clock.ts';
 
 /** How far the wall clock moves for the re-run: over a year and some hours, so dates, weekdays and hours all change. */
 export const WALL_CLOCK_SHIFT_MS = (400 * 24 + 7) * 3_600_000;
@@ -10,26 +11,6 @@ export const WALL_CLOCK_SHIFT_MS = (400 * 24 + 7) * 3_600_000;
 /** True when the DAG has tasks whose outcome decides what else runs: branches, short-circuits, latest-only, sensors. */
 export function decidesByTime(dag: Dag): boolean {
   return [...dag.tasks.values()].some((t) => t.control !== undefined || /sensor/i.test(t.kind));
-}
-
-/**
- * Run `fn` with the process's wall clock (`Date.now()`, `new Date()`, `Date()`) moved by
- * `shiftMs`. Dates built from a value, and dagbox's run clock, are untouched: only code that
- * asks the machine for the time sees the move.
- */
-export async function withWallClockShifted<T>(shiftMs: number, fn: () => Promise<T>): Promise<T> {
-  const Real = globalThis.Date;
-  const shifted = new Proxy(Real, {
-    construct: (target, args: unknown[]) => (args.length === 0 ? new target(Real.now() + shiftMs) : new target(...(args as [string]))),
-    apply: () => new Real(Real.now() + shiftMs).toString(),
-    get: (target, prop, receiver) => (prop === 'now' ? () => Real.now() + shiftMs : Reflect.get(target, prop, receiver)),
-  });
-  globalThis.Date = shifted;
-  try {
-    return await fn();
-  } finally {
-    globalThis.Date = Real;
-  }
 }
 
 /**

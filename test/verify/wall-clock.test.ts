@@ -44,5 +44,36 @@ describe('a branch that reads the wall clock fails verification with a hint', ()
       throw new Error('x');
     })).rejects.toThrow('x');
     expect(Date).toBe(Real);
+    // Overlapping calls restore the real Date once the last one ends.
+    let release!: () => void;
+    const first = withWallClockShifted(1000, () => new Promise<void>((r) => (release = r)));
+    await withWallClockShifted(1000, async () => {});
+    expect(Date).not.toBe(Real);
+    release();
+    await first;
+    expect(Date).toBe(Real);
+  });
+});
+
+describe('the probe verification puts on the task context', () => {
+  it('moves the wall clock only inside decisions: a branch body and a custom sensor poke', async () => {
+    const { WALL_CLOCK_PROBE } = await import('../../src/verify/wall-clock.ts');
+    const { sensor } = await import('../../src/operators/sensors.ts');
+    const seen: Record<string, number> = {};
+    const d = dag('probe');
+    d.branch('pick', () => {
+      seen.branch = Date.now();
+      return 'a';
+    }).to(d.task('a', () => void (seen.plain = Date.now())));
+    d.task('poke', sensor('custom', {}, [], () => {
+      seen.poke = Date.now();
+      return true;
+    }) as never);
+    const probe = { [WALL_CLOCK_PROBE]: <T>(fn: () => T | Promise<T>) => withWallClockShifted(WALL_CLOCK_SHIFT_MS, async () => fn()) };
+    const before = Date.now();
+    await runDagRun(d, day('2021-02-05'), testEnv({ hooks: () => probe, maxActiveTasks: 1 }));
+    expect(seen.branch! - before).toBeGreaterThanOrEqual(WALL_CLOCK_SHIFT_MS);
+    expect(seen.poke! - before).toBeGreaterThanOrEqual(WALL_CLOCK_SHIFT_MS);
+    expect(seen.plain! - before).toBeLessThan(WALL_CLOCK_SHIFT_MS);
   });
 });

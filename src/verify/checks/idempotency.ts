@@ -1,6 +1,6 @@
-import type { Dag } from '../../dag/dag.ts';
 import type { DataInterval } from '../../dag/types.ts';
-import { decidesByTime, wallClockFinding, WALL_CLOCK_SHIFT_MS, withWallClockShifted } from '../wall-clock.ts';
+import type { DagRunner } from '../runner.ts';
+import { decidesByTime, wallClockFinding, WALL_CLOCK_PROBE, WALL_CLOCK_SHIFT_MS, withWallClockShifted } from '../wall-clock.ts';
 import type { DagRunResult } from '../../run/index.ts';
 import type { VerifyContext } from '../context.ts';
 import { intervalLabel, plural } from '../labels.ts';
@@ -75,9 +75,11 @@ export interface RerunOutcome {
  */
 export async function rerunAndCompare(ctx: VerifyContext, interval: DataInterval, afterFirst: StateFingerprint, previous: DagRunResult | null, first?: DagRunResult): Promise<RerunOutcome> {
   // A DAG that branches or senses re-runs with the wall clock moved: its decisions must follow the interval.
-  const dag = 'dag' in ctx.runner ? (ctx.runner as { dag: Dag }).dag : null;
-  const moved = dag !== null && first !== undefined && decidesByTime(dag);
-  const second = moved ? await withWallClockShifted(WALL_CLOCK_SHIFT_MS, () => ctx.run('re-run', interval, previous)) : await ctx.run('re-run', interval, previous);
+  const runner = 'runWith' in ctx.runner ? (ctx.runner as DagRunner) : null;
+  const dag = runner?.dag ?? null;
+  const moved = runner !== null && dag !== null && first !== undefined && decidesByTime(dag);
+  const probe = { [WALL_CLOCK_PROBE]: <T>(fn: () => T | Promise<T>) => withWallClockShifted(WALL_CLOCK_SHIFT_MS, async () => fn()) };
+  const second = moved ? await runner.runWith(dag, interval, (_c, base) => ({ ...base, ...probe })) : await ctx.run('re-run', interval, previous);
   const clockFinding = moved ? wallClockFinding(dag, interval, first, second) : null;
   if (clockFinding) return { state: await ctx.capture(), failure: clockFinding, broken: null, run: second };
   if (ctx.verdict(second) === 'broken') return { state: afterFirst, failure: null, broken: second, run: second };
