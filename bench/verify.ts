@@ -13,7 +13,11 @@
  *
  * Services are ephemeral local processes (as `--services local`), removed at the end.
  *
- *   npm run bench -- verify [--json] [--rows 1000000] [--intervals 30] [--skip-cli]
+ * 3. The same in-process --verify beside a --rows table in each database that the DAG never
+ *    touches, and the ratio to the run without (target ≤ 1.15x): verification cost must follow
+ *    what a DAG writes, not the size of the databases.
+ *
+ *   npm run bench -- verify [--json] [--rows 1000000] [--intervals 30] [--skip-cli] [--skip-untouched] [--skip-fingerprints]
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -45,8 +49,9 @@ export async function main(args: string[]): Promise<number> {
   const figures: Figure[] = [];
   const work = mkdtempSync(join(tmpdir(), 'dgbx-bench-verify-'));
   try {
-    figures.push(...(await fingerprints(work, rows, notes)));
+    if (!flags.has('skip-fingerprints')) figures.push(...(await fingerprints(work, rows, notes)));
     figures.push(...(await verifyInProcess(work, count, notes)));
+    if (!flags.has('skip-untouched')) figures.push(...(await untouchedTables(work, count, rows, notes)));
     if (!flags.has('skip-cli')) figures.push(...verifyCommands(work, count, notes));
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -65,20 +70,7 @@ async function fingerprints(work: string, rows: number, notes: string[]): Promis
   try {
     const pg = s.clients.postgres!;
     const my = s.clients.mysql!;
-    await pg.pool.query(`CREATE SCHEMA bench;
-      CREATE TABLE bench.big (id INT PRIMARY KEY, user_id INT NOT NULL, score SMALLINT, comment VARCHAR(64), created_at TIMESTAMPTZ);
-      INSERT INTO bench.big SELECT g, g % 1000, g % 11, md5(g::text), timestamptz '2021-02-05' + g * interval '1 second' FROM generate_series(1, ${rows}) g;`);
-    await pg.pool.query('VACUUM ANALYZE bench.big');
-    await my.pool.query('CREATE TABLE digits (n INT PRIMARY KEY)');
-    await my.pool.query(`INSERT INTO digits VALUES ${Array.from({ length: 1000 }, (_, i) => `(${i})`).join(', ')}`);
-    await my.pool.query('CREATE TABLE big (id INT PRIMARY KEY, user_id INT NOT NULL, score SMALLINT, comment VARCHAR(64), created_at DATETIME)');
-    await my.pool.query(
-      `INSERT INTO big SELECT a.n * 1000 + b.n + 1, (a.n * 1000 + b.n) % 1000, (a.n * 1000 + b.n) % 11, MD5(a.n * 1000 + b.n),
-         TIMESTAMP('2021-02-05') + INTERVAL (a.n * 1000 + b.n) SECOND
-       FROM digits a CROSS JOIN digits b WHERE a.n * 1000 + b.n < ${rows}`,
-    );
-    await my.pool.query('DROP TABLE digits');
-    await my.pool.query('ANALYZE TABLE big');
+    await bigTables(s, rows);
 
     const settings = new TableSettings();
     const version = await postgresVersion(pg.pool);
@@ -95,6 +87,62 @@ async function fingerprints(work: string, rows: number, notes: string[]): Promis
   } finally {
     await s.stop();
   }
+}
+
+/** A --rows table in the warehouse (`bench.big`) and in the source's session database (`big`). */
+async function bigTables(s: Session, rows: number): Promise<void> {
+  const pg = s.clients.postgres!;
+  const my = s.clients.mysql!;
+  await pg.pool.query(`CREATE SCHEMA bench;
+    CREATE TABLE bench.big (id INT PRIMARY KEY, user_id INT NOT NULL, score SMALLINT, comment VARCHAR(64), created_at TIMESTAMPTZ);
+    INSERT INTO bench.big SELECT g, g % 1000, g % 11, md5(g::text), timestamptz '2021-02-05' + g * interval '1 second' FROM generate_series(1, ${rows}) g;`);
+  await pg.pool.query('VACUUM ANALYZE bench.big');
+  await my.pool.query('CREATE TABLE digits (n INT PRIMARY KEY)');
+  await my.pool.query(`INSERT INTO digits VALUES ${Array.from({ length: 1000 }, (_, i) => `(${i})`).join(', ')}`);
+  await my.pool.query('CREATE TABLE big (id INT PRIMARY KEY, user_id INT NOT NULL, score SMALLINT, comment VARCHAR(64), created_at DATETIME)');
+  await my.pool.query(
+    `INSERT INTO big SELECT a.n * 1000 + b.n + 1, (a.n * 1000 + b.n) % 1000, (a.n * 1000 + b.n) % 11, MD5(a.n * 1000 + b.n),
+       TIMESTAMP('2021-02-05') + INTERVAL (a.n * 1000 + b.n) SECOND
+     FROM digits a CROSS JOIN digits b WHERE a.n * 1000 + b.n < ${rows}`,
+  );
+  await my.pool.query('DROP TABLE digits');
+  await my.pool.query('ANALYZE TABLE big');
+}
+
+/**
+ * The same --verify beside a --rows table in each database that the DAG never touches: the cost
+ * of verification should follow what the DAG writes (target: at most 1.15x the run without).
+ */
+async function untouchedTables(work: string, count: number, rows: number, notes: string[]): Promise<Figure[]> {
+  const dag = await benchDag();
+  const intervals = windowOf(dag, count);
+  const measure = async (big: boolean) => {
+    const s = await session(work, join(root, 'fixtures'));
+    try {
+      if (big) await bigTables(s, rows);
+      const fixtures = await s.snapshot('bench-fixtures');
+      const env = environment(s);
+      const ms: number[] = [];
+      for (let i = 0; i < 2; i++) {
+        await s.restore(fixtures);
+        const t = performance.now();
+        const v = await verifyDag(s, dag, env(), { intervals, fixtures, checks: ['runs', 'idempotency', 'backfill-order', 'replay', 'data-checks'] });
+        ms.push(performance.now() - t);
+        if (!v.ok) throw new Error(`verification of ${dag.id} failed beside the untouched tables`);
+      }
+      await s.dropSnapshot(fixtures);
+      return Math.min(...ms);
+    } finally {
+      await s.stop();
+    }
+  };
+  const without = await measure(false);
+  const withBig = await measure(true);
+  notes.push(`untouched tables: --verify of ${dag.id} over ${intervals.length} intervals, in process, best of 2, with and without a ${rows.toLocaleString('en')}-row table in the warehouse and in the source that the DAG never touches`);
+  return [
+    figure({ figure: `--verify beside an untouched ${compact(rows)}-row table in each database`, value: withBig, unit: 'ms', baseline: without }),
+    figure({ figure: 'untouched tables / without, --verify in process', value: withBig / without, unit: 'x', target: { below: 1.15 } }),
+  ];
 }
 
 async function verifyInProcess(work: string, count: number, notes: string[]): Promise<Figure[]> {
