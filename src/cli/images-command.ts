@@ -13,7 +13,7 @@ export function registerImagesCommand(program: Command, io: Io, state: { exitCod
     .description(`Container images built here from Debian 12 packages (docker/), for machines that cannot pull the official ones; select them with images: 'local' in dagbox.config.ts or ${IMAGE_SET_ENV}=local`);
   images
     .command('build')
-    .description('Build the local images (as root: debootstrap, then podman/docker import), each tagged with the hash of its recipe; present ones are skipped')
+    .description('Build the local images (as root: debootstrap, then podman/docker build), each tagged with the hash of its recipe; present ones are skipped')
     .option('--only <kinds>', 'comma-separated: mysql, postgres, s3 (default: all three)', parseKinds)
     .option('--force', 'rebuild even when an image with the recipe hash is present')
     .action(async (opts: { only?: ServiceKind[]; force?: boolean }) => {

@@ -35,11 +35,11 @@ const STEPS = 5;
 
 /**
  * Builds dagbox's local images from Debian 12 packages, in parallel, each tagged with the hash of its
- * recipe (docker/<kind>/image.json and the files it names), skipping those already present:
- * `debootstrap --variant=minbase --include=<packages>` from the Debian mirror, the recipe's files (and,
- * for s3, the machine's Node binary and dagbox's S3 server bundled into one file) copied in, caches
- * trimmed, and the root file system imported with the recipe's ENTRYPOINT/CMD/ENV/EXPOSE. Needs root
- * (debootstrap) and `podman` or `docker` on PATH.
+ * recipe (docker/<kind>/image.json and the files it names), skipping those already present: a base
+ * image (`debootstrap --variant=minbase --include=<packages>` from the Debian mirror, trimmed, imported;
+ * kept and reused while the packages stay the same), then `build` on it copying the recipe's files (and,
+ * for s3, the machine's Node binary and dagbox's S3 server bundled into one file) with the recipe's
+ * ENTRYPOINT/CMD/ENV/EXPOSE. Needs root (debootstrap) and `podman` or `docker` on PATH.
  *
  * ```ts
  * await buildLocalImages({ log: console.log });

@@ -196,7 +196,8 @@ export async function reapStale(stateDir: string, log: (line: string) => void = 
     removedDirs.push(...record.dirs);
     log(
       `cleaned up after session ${record.session} (pid ${record.owner.pid}), which ended without stopping its services: ` +
-        `killed ${gone.length} process(es), removed ${removed.length} container(s) and ${record.dirs.length} dir(s)` +
+        `killed ${gone.length} process(es), removed ${record.dirs.length} dir(s)` +
+        (removed.length ? `, removed ${removed.length} container(s)` : '') +
         (record.externals.length ? `; ${record.externals.length} external database(s)/bucket(s) will be dropped when that server is used again` : ''),
     );
   }
