@@ -284,8 +284,8 @@ export const SESSION_SETUP_SQL = `SET search_path TO ${WAREHOUSE_SEARCH_PATH}; S
  * the session's search_path. Every warehouse connection runs this once, before anything else.
  */
 export async function prepareWarehouseSession(client: ClientBase): Promise<void> {
-  await client.query(INSTALL_DIALECT_SQL);
-  await client.query(SESSION_SETUP_SQL);
+  // One round trip: every task try opens a connection of its own.
+  await client.query(`${INSTALL_DIALECT_SQL};\n${SESSION_SETUP_SQL}`);
 }
 
 function dollar(text: string): string {

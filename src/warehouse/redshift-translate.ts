@@ -466,9 +466,11 @@ class Translation {
     return /^varchar\s*\(\s*max\s*\)$/i.test(text) ? 'VARCHAR(65535)' : text;
   }
 
+  /** A lone string literal or `$n` placeholder: of unknown type to Postgres, so it needs a cast to pick an overload. */
   private isStringLiteral(range: [number, number]): boolean {
     const sig = this.significant(range[0], range[1]);
-    return sig.length === 1 && this.tokens[sig[0]!]!.kind === 'string';
+    const kind = sig.length === 1 ? this.tokens[sig[0]!]!.kind : '';
+    return kind === 'string' || kind === 'param';
   }
 
   /** `SELECT [DISTINCT|ALL] TOP n`: the TOP is dropped and n becomes the level's LIMIT. */

@@ -82,3 +82,23 @@ describe('COPY and UNLOAD options', () => {
     expect(() => parseUnload(pg("UNLOAD ('select 1') TO 's3://b/k' MANIFEST"), [])).toThrow('option MANIFEST is not supported');
   });
 });
+
+describe('the Redshift dialect, as text', () => {
+  it('casts a literal or bound date argument of DATEADD/DATEDIFF/DATE_PART, so that Postgres can pick the overload', () => {
+    expect(translate("select dateadd(d, 1, $1), datediff(month, '2021-01-31', $2), date_part(dow, $1)")).toBe(
+      "select dagbox.dateadd('day', 1, $1::timestamp), dagbox.datediff('month', '2021-01-31'::timestamp, $2::timestamp), date_part('dow', $1::timestamp)",
+    );
+  });
+
+  it('leaves text inside literals, quoted names and comments alone, and refuses what Redshift refuses', () => {
+    expect(translate("select 'nvl2(a)' /* top 3 */ from t -- qualify")).toBe("select 'nvl2(a)' /* top 3 */ from t -- qualify");
+    expect(() => translate('insert into t values (1) on conflict do nothing')).toThrow(/Redshift rejects INSERT \.\.\. ON CONFLICT/);
+    expect(() => translate("select 'on conflict' from t")).not.toThrow();
+  });
+
+  it('plans a text once: the same text gives the same cached translation', () => {
+    expect(planRedshift('select nvl(a, 1) from t', [])).toEqual({ kind: 'rewritten', text: 'select COALESCE(a, 1) from t' });
+    expect(planRedshift('select nvl(a, 1) from t', [])).toEqual({ kind: 'rewritten', text: 'select COALESCE(a, 1) from t' });
+    expect(planRedshift('truncate t', []).kind).toBe('emulated');
+  });
+});
