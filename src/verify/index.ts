@@ -16,7 +16,7 @@
  */
 export { verifyDag, CHECK_TITLES, type VerifyDagOptions } from './verify-dag.ts';
 export { checkIdempotency, type CheckIdempotencyOptions, type IdempotencyTarget } from './check-idempotency.ts';
-export { formatCheckResult, formatStateDiff, formatVerification, duration, type FormatOptions } from './format.ts';
+export { formatCheckResult, formatStateDiff, formatVerification, duration, statusCounts, STATUS_WORD, VERDICT_WORD, type FormatOptions } from './format.ts';
 export { reportJson, reportJunit, reportMarkdown, type TestReport } from './report.ts';
 export { StateReader, compareStates, describeChanges, noChanges } from './state.ts';
 export { verifyDb, type VerifyDb } from './db.ts';

@@ -15,8 +15,8 @@ export interface IntervalRunner {
 /** A runner that can also run many intervals at once and with extra task-context hooks (checks 2 and 4). */
 export interface DagRunner extends IntervalRunner {
   readonly dag: Dag;
-  /** Run `intervals` in the order given, at most `maxActiveRuns` at once. */
-  runMany(intervals: DataInterval[], maxActiveRuns?: number): Promise<DagRunResult[]>;
+  /** Run `intervals` in the order given, at most `maxActiveRuns` at once (of `other`, an instrumented copy, when given). */
+  runMany(intervals: DataInterval[], maxActiveRuns?: number, other?: Dag, onRunEnd?: (run: DagRunResult) => void): Promise<DagRunResult[]>;
   /** Run one interval of another DAG object (an instrumented copy) with extra hooks, one task at a time. */
   runWith(dag: Dag, interval: DataInterval, hooks: (ctx: TaskContext, base: Record<string, unknown>) => Record<string, unknown>): Promise<DagRunResult>;
 }
@@ -32,8 +32,12 @@ export function dagRunner(dag: Dag, env: RunEnvironment): DagRunner {
     dagId: dag.id,
     dag,
     run: (interval, previous = null) => runDagRun(dag, interval, quiet(interval), { runType: 'backfill', previous }),
-    runMany: (intervals, maxActiveRuns) =>
-      runIntervals(dag, intervals, { ...env, store: undefined, clock: new VirtualClock(intervals[0]?.end ?? new Date()) }, { runType: 'backfill', maxActiveRuns }),
+    runMany: (intervals, maxActiveRuns, other, onRunEnd) =>
+      runIntervals(other ?? dag, intervals, { ...env, store: undefined, clock: new VirtualClock(intervals[0]?.end ?? new Date()) }, {
+        runType: 'backfill',
+        maxActiveRuns,
+        ...(onRunEnd ? { onProgress: (_done: number, _total: number, run: DagRunResult) => onRunEnd(run) } : {}),
+      }),
     runWith: (other, interval, hooks) => {
       const base = env.hooks;
       return runDagRun(other, interval, {

@@ -128,6 +128,38 @@ describe('the faulty corpus', () => {
     expect(f.rows!.map((r) => r.created_at!.slice(0, 10))).toEqual(['2021-02-04', '2021-02-04', '2021-02-04']);
   });
 
+  it('a data check whose upstream failed is reported not run, never passed, and the verification is not green', async () => {
+    const v = await verify('check_after_failure');
+    expect(v.ok).toBe(false);
+    expect(v.verdict).toBe('fail');
+    expect(check(v, 'runs').status).toBe('fail');
+    expect(check(v, 'runs').failures[0]!.message).toMatch(/of 2021-02-07 failed: task load: .*check constraint/);
+    const data = check(v, 'data-checks');
+    expect(data.status).toBe('not-run');
+    expect(data.summary).toMatch(/check_positive on 2021-02-07 \(upstream_failed\)/);
+    // Two intervals were re-run before the third broke: not a pass, and it says how far it got.
+    const idem = check(v, 'idempotency');
+    expect([idem.status, idem.checked]).toEqual(['not-run', 2]);
+    expect(idem.summary).toMatch(/2 of 3 intervals re-run unchanged, then the run of 2021-02-07 failed/);
+    for (const id of ['backfill-order', 'concurrency', 'replay', 'atomicity'] as const) expect(check(v, id).status).toBe('not-run');
+    const text = formatVerification(v, { color: false }).join('\n');
+    expect(text).toMatch(/! data checks +not run: /);
+    expect(text).not.toMatch(/✔ data checks/);
+  });
+
+  it('runs that share one staging table fail the concurrent-runs check (maxActiveRuns 3), with a hint naming the collision', async () => {
+    const v = await verify('shared_stage');
+    // The stage is also written outside the load's transaction, which check 4 catches on its own.
+    expect(failedChecks(v)).toEqual(['concurrency', 'atomicity']);
+    const c = check(v, 'concurrency');
+    expect(c.summary).toMatch(/at a time|at once/);
+    const f = c.failures[0]!;
+    const hints = [...(f.hints ?? []), ...(f.diff?.tables.flatMap((t) => t.hints) ?? [])].join('\n');
+    expect(hints).toMatch(/only go wrong when 2 of them overlap \(maxActiveRuns 3\)/);
+    expect(hints).toMatch(/stage_\{\{ ds_nodash \}\}|maxActiveRuns: 1/);
+    if (f.diff) expect(f.diff.tables.map((t) => t.table)).toContain('raw_data.nps_shared');
+  });
+
   it('prints the failures as a report a person can act on', async () => {
     const text = formatVerification(await verify('default_now'), { color: false }).join('\n');
     expect(text).toMatch(/^default_now {2}\[2021-02-05, 2021-02-08\) {2}3 intervals {2}FAIL/);

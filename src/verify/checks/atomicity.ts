@@ -19,8 +19,8 @@ export interface AtomicityOutcome {
   readonly checked: number;
   /** Tasks that write through the session's services. */
   readonly writers: string[];
-  /** Why nothing was injected (no writer, reference run failed), when nothing was. */
-  readonly skipped: string | null;
+  /** Why nothing was injected, when nothing was: the reference run failed (not run), or no task can leave half a write (not applicable). */
+  readonly skipped: { readonly status: 'not-run' | 'not-applicable'; readonly why: string } | null;
 }
 
 /** What one injected run observed around the target task. */
@@ -57,12 +57,12 @@ export async function atomicityCheck(ctx: VerifyContext, runner: DagRunner, inte
       return faultHooks(tracker, base);
     });
     ctx.record('fault reference run', [reference]);
-    if (ctx.verdict(reference) === 'broken') return { failures: [], checked: 0, writers: [], skipped: `the reference run of ${interval.start.toISOString()} failed` };
+    if (ctx.verdict(reference) === 'broken') return { failures: [], checked: 0, writers: [], skipped: { status: 'not-run', why: `the reference run of ${interval.start.toISOString()} failed, so no failure could be injected` } };
     const plan = [...recorded.values()].map((ops) => ({ taskId: ops.taskId, points: choosePoints(ops) })).filter((p) => p.points.length > 0);
     const writers = [...recorded.values()].filter((o) => o.writes.length > 0 || o.sites.size > 0).map((o) => o.taskId);
     if (plan.length === 0) {
       const why = writers.length === 0 ? 'no task writes through the session services or calls ctx.faultPoint' : `every writing task (${writers.join(', ')}) makes a single write, which cannot be left half done`;
-      return { failures: [], checked: 0, writers, skipped: why };
+      return { failures: [], checked: 0, writers, skipped: { status: 'not-applicable', why } };
     }
     const failures: CheckFailure[] = [];
     let checked = 0;
@@ -75,6 +75,10 @@ export async function atomicityCheck(ctx: VerifyContext, runner: DagRunner, inte
         const failure = await judge(ctx, runner, interval, start, taskId, point, seen);
         if (failure) failures.push(failure);
       }
+    }
+    if (checked === 0) {
+      const why = `none of the ${plan.reduce((n, p) => n + p.points.length, 0)} planned failure(s) in ${plan.map((p) => p.taskId).join(', ')} was reached when the interval ran again`;
+      return { failures, checked, writers, skipped: { status: 'not-run', why } };
     }
     return { failures, checked, writers, skipped: null };
   } finally {
