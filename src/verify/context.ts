@@ -5,7 +5,9 @@ import type { Snapshot } from '../services/snapshot/index.ts';
 import type { ServiceClients } from '../services/snapshot/service-clients.ts';
 import { verifyDb, type VerifyDb } from './db.ts';
 import { DiffEngine } from './diff.ts';
+import { instrumentDag } from './instrument.ts';
 import { Keeper, type KeptState } from './keeper.ts';
+import { Reorderer } from './perturb.ts';
 import type { DagRunner, IntervalRunner } from './runner.ts';
 import type { TableSettings } from './settings.ts';
 import { compareStates, StateReader } from './state.ts';
@@ -67,6 +69,27 @@ export class VerifyContext {
     const run = await this.runner.run(interval, previous);
     this.runs.push({ step, run });
     return run;
+  }
+
+  /**
+   * Run one interval on the same data in another physical order (the idempotency re-run): every
+   * table is rewritten backwards first, and after each task the tables it wrote. Runners without
+   * the DAG (the dev worker) get the tables reversed before the run only.
+   */
+  async runReordered(step: string, interval: DataInterval, previous: DagRunResult | null = null): Promise<{ run: DagRunResult; undo: () => Promise<void> }> {
+    const reorderer = new Reorderer(this.db, () => this.capture(), this.log);
+    await reorderer.reorderChanged();
+    const undo = () => reorderer.undo();
+    const runner = this.runner as Partial<DagRunner>;
+    if (!runner.runWith || !runner.dag) return { run: await this.run(step, interval, previous), undo };
+    const wrapped = instrumentDag(runner.dag, async (_tctx, body) => {
+      const value = await body();
+      await reorderer.reorderChanged();
+      return value;
+    });
+    const run = await runner.runWith(wrapped, interval, () => ({}), previous);
+    this.runs.push({ step, run });
+    return { run, undo };
   }
 
   /** Remember runs made elsewhere (several at once, by the order check). */

@@ -64,3 +64,16 @@ export function concurrencyHint(runsAtOnce: number, maxActiveRuns: number, error
     "(stage_{{ ds_nodash }}, a CREATE TEMP TABLE private to the run's session) and write the target in one transaction, or set maxActiveRuns: 1"
   );
 }
+
+/**
+ * The nondeterministic-ordering hint: the idempotency re-run, given the same rows in reverse
+ * physical order, wrote other rows, and a run in the first order gave the first result back.
+ */
+export function orderingHint(tables: readonly string[]): string {
+  return (
+    `nondeterministic ordering: ${tables.join(', ')} depend(s) on the order rows are read in. The re-run read the same rows ` +
+    'in reverse physical order (as Redshift, whose slices return rows in no fixed order, may) and wrote other rows; a run in the ' +
+    'first order gave the first result back. Look for a LIMIT whose ORDER BY has ties (add a unique tie-breaker: ORDER BY n DESC, id), ' +
+    'a query without ORDER BY whose first rows are kept, ROW_NUMBER()/FIRST_VALUE() without a total order, or LISTAGG without WITHIN GROUP'
+  );
+}

@@ -18,7 +18,12 @@ export interface DagRunner extends IntervalRunner {
   /** Run `intervals` in the order given, at most `maxActiveRuns` at once (of `other`, an instrumented copy, when given). */
   runMany(intervals: DataInterval[], maxActiveRuns?: number, other?: Dag, onRunEnd?: (run: DagRunResult) => void): Promise<DagRunResult[]>;
   /** Run one interval of another DAG object (an instrumented copy) with extra hooks, one task at a time. */
-  runWith(dag: Dag, interval: DataInterval, hooks: (ctx: TaskContext, base: Record<string, unknown>) => Record<string, unknown>): Promise<DagRunResult>;
+  runWith(
+    dag: Dag,
+    interval: DataInterval,
+    hooks: (ctx: TaskContext, base: Record<string, unknown>) => Record<string, unknown>,
+    previous?: DagRunResult | null,
+  ): Promise<DagRunResult>;
 }
 
 /**
@@ -38,7 +43,7 @@ export function dagRunner(dag: Dag, env: RunEnvironment): DagRunner {
         maxActiveRuns,
         ...(onRunEnd ? { onProgress: (_done: number, _total: number, run: DagRunResult) => onRunEnd(run) } : {}),
       }),
-    runWith: (other, interval, hooks) => {
+    runWith: (other, interval, hooks, previous = null) => {
       const base = env.hooks;
       return runDagRun(other, interval, {
         ...quiet(interval),
@@ -47,7 +52,7 @@ export function dagRunner(dag: Dag, env: RunEnvironment): DagRunner {
           const own = base?.(ctx) ?? {};
           return { ...own, ...hooks(ctx, own) };
         },
-      }, { runType: 'backfill' });
+      }, { runType: 'backfill', previous });
     },
   };
 }

@@ -72,6 +72,11 @@ describe('the correct corpus', () => {
     expect(v.verdict).toBe('pass');
   });
 
+  it('a top-N whose ORDER BY breaks ties passes idempotency on reordered rows', async () => {
+    const v = await verify('top_region_tiebreak');
+    expectAllPass(v, ['runs', 'idempotency', 'backfill-order', 'replay']);
+  });
+
   it('a DAG with maxActiveRuns 1 has nothing to check for concurrency: not applicable, still green', async () => {
     const v = await verify('replace_tx');
     const c = v.checks.find((x) => x.check === 'concurrency')!;

@@ -160,6 +160,18 @@ describe('the faulty corpus', () => {
     if (f.diff) expect(f.diff.tables.map((t) => t.table)).toContain('raw_data.nps_shared');
   });
 
+  it('a LIMIT whose ORDER BY has ties fails idempotency on reordered rows, with a hint naming nondeterministic ordering', async () => {
+    const v = await verify('top_region_tie');
+    expect(failedChecks(v)).toContain('idempotency');
+    const f = check(v, 'idempotency').failures[0]!;
+    expect(f.message).toMatch(/re-running 2021-02-05 on the same rows in another physical order changed analytics\.top_region/);
+    expect(f.hints!.join('\n')).toMatch(/nondeterministic ordering: analytics\.top_region .*LIMIT whose ORDER BY has ties/);
+    const d = tableDiff(v, 'idempotency', 'analytics.top_region');
+    expect(d.keyKind).toBe('primary key');
+    expect(d.samples[0]!.changedColumns).toEqual(['region']);
+    expect(new Set([d.samples[0]!.before!.region, d.samples[0]!.after!.region])).toEqual(new Set(['busan', 'seoul']));
+  });
+
   it('prints the failures as a report a person can act on', async () => {
     const text = formatVerification(await verify('default_now'), { color: false }).join('\n');
     expect(text).toMatch(/^default_now {2}\[2021-02-05, 2021-02-08\) {2}3 intervals {2}FAIL/);

@@ -3,6 +3,7 @@ import type { DagRunResult } from '../../run/index.ts';
 import type { VerifyContext } from '../context.ts';
 import { intervalLabel, plural } from '../labels.ts';
 import { describeChanges, noChanges } from '../state.ts';
+import { orderingHint } from '../hints.ts';
 import type { CheckFailure, StateFingerprint } from '../types.ts';
 
 /** Hooks the forward pass calls around each interval's first run (checks 5 and 6 ride along). */
@@ -72,9 +73,14 @@ export interface RerunOutcome {
  * changed tables, run once more and diff the 2nd and 3rd runs: rows are only kept when needed.
  */
 export async function rerunAndCompare(ctx: VerifyContext, interval: DataInterval, afterFirst: StateFingerprint, previous: DagRunResult | null): Promise<RerunOutcome> {
-  const second = await ctx.run('re-run', interval, previous);
-  if (ctx.verdict(second) === 'broken') return { state: afterFirst, failure: null, broken: second, run: second };
+  const { run: second, undo } = await ctx.runReordered('re-run', interval, previous);
+  if (ctx.verdict(second) === 'broken') {
+    await undo();
+    return { state: afterFirst, failure: null, broken: second, run: second };
+  }
   const afterSecond = await ctx.capture();
+  // Later runs read the rows in the first order again.
+  await undo();
   const changes = ctx.compare(afterFirst, afterSecond);
   if (noChanges(changes)) return { state: afterSecond, failure: null, broken: null, run: second };
 
@@ -84,6 +90,21 @@ export async function rerunAndCompare(ctx: VerifyContext, interval: DataInterval
     const afterThird = await ctx.capture();
     const more = ctx.compare(afterSecond, afterThird);
     const label = intervalLabel(interval);
+    if (ctx.verdict(third) !== 'broken' && noChanges(ctx.compare(afterFirst, afterThird))) {
+      // The re-run on reordered rows wrote something else, and a run in the first order gives the first result back.
+      const diff = await ctx.engine.diff(more, kept, { before: 'after the re-run on reordered rows', after: 'after a run in the first row order' });
+      return {
+        state: afterThird,
+        failure: {
+          message: `re-running ${label} on the same rows in another physical order changed ${describeChanges(changes)}`,
+          interval,
+          diff,
+          hints: [orderingHint(changes.tables.map((t) => t.name))],
+        },
+        broken: null,
+        run: third,
+      };
+    }
     const message = `re-running ${label} changed ${describeChanges(changes)}`;
     if (ctx.verdict(third) === 'broken' || noChanges(more)) {
       // The third run changed nothing more: show what the second did, with counts.
