@@ -5,6 +5,7 @@ import type { TaskPlan } from './plan.ts';
 import { renderOperatorArgs } from './render-fields.ts';
 import type { RunShared } from './run-shared.ts';
 import { TaskLogBuffer } from './task-log.ts';
+import { inScope } from './task-scope.ts';
 import type { TaskInstanceResult } from './types.ts';
 import { RETURN_VALUE } from './xcom.ts';
 
@@ -90,7 +91,8 @@ async function attempt(shared: RunShared, plan: TaskPlan, tryNumber: number, log
   const ctx = buildContext(shared, plan, tryNumber, controller?.signal ?? shared.idleSignal, log);
   try {
     addHooks(shared, ctx);
-    const body = invokeBody(shared, plan, ctx);
+    const scope = { dagId: ctx.dagId, runId: ctx.runId, taskId: ctx.taskId, warn: (line: string) => ctx.log.warn(line) };
+    const body = inScope(scope, () => invokeBody(shared, plan, ctx));
     const value = controller ? await withTimeout(body, plan, controller) : await body;
     return { ctx, ok: true, value };
   } catch (error) {

@@ -1,10 +1,12 @@
 import type { Dag } from '../dag/dag.ts';
 import type { DataInterval } from '../dag/types.ts';
 import type { DagRunResult } from '../run/index.ts';
+import { inScope } from '../run/task-scope.ts';
 import type { Snapshot } from '../services/snapshot/index.ts';
 import type { ServiceClients } from '../services/snapshot/service-clients.ts';
 import { verifyDb, type VerifyDb } from './db.ts';
 import { DiffEngine } from './diff.ts';
+import { FaultTracker, faultHooks } from './faults.ts';
 import { instrumentDag } from './instrument.ts';
 import { Keeper, type KeptState } from './keeper.ts';
 import { Reorderer } from './perturb.ts';
@@ -42,6 +44,8 @@ export class VerifyContext {
   readonly engine: DiffEngine;
   readonly keeper: Keeper;
   readonly runs: VerifyRun[] = [];
+  /** SQL each task sent in the last re-run, by task id (evidence for hints). */
+  readonly statements = new Map<string, string[]>();
 
   constructor(
     readonly session: VerifySession,
@@ -66,7 +70,7 @@ export class VerifyContext {
 
   /** Run one interval and remember the run under `step`. */
   async run(step: string, interval: DataInterval, previous: DagRunResult | null = null): Promise<DagRunResult> {
-    const run = await this.runner.run(interval, previous);
+    const run = await inScope({ check: step }, () => this.runner.run(interval, previous));
     this.runs.push({ step, run });
     return run;
   }
@@ -87,7 +91,16 @@ export class VerifyContext {
       await reorderer.reorderChanged();
       return value;
     });
-    const run = await runner.runWith(wrapped, interval, () => ({}), previous);
+    const run = await inScope({ check: step }, () => runner.runWith!(
+      wrapped,
+      interval,
+      (tctx, base) => {
+        const tracker = new FaultTracker(tctx.taskId, null);
+        this.statements.set(tctx.taskId, tracker.ops.statements ?? []);
+        return faultHooks(tracker, base);
+      },
+      previous,
+    ));
     this.runs.push({ step, run });
     return { run, undo };
   }

@@ -16,7 +16,13 @@ export interface IntervalRunner {
 export interface DagRunner extends IntervalRunner {
   readonly dag: Dag;
   /** Run `intervals` in the order given, at most `maxActiveRuns` at once (of `other`, an instrumented copy, when given). */
-  runMany(intervals: DataInterval[], maxActiveRuns?: number, other?: Dag, onRunEnd?: (run: DagRunResult) => void): Promise<DagRunResult[]>;
+  runMany(
+    intervals: DataInterval[],
+    maxActiveRuns?: number,
+    other?: Dag,
+    onRunEnd?: (run: DagRunResult) => void,
+    hooks?: (ctx: TaskContext, base: Record<string, unknown>) => Record<string, unknown>,
+  ): Promise<DagRunResult[]>;
   /** Run one interval of another DAG object (an instrumented copy) with extra hooks, one task at a time. */
   runWith(
     dag: Dag,
@@ -37,22 +43,21 @@ export function dagRunner(dag: Dag, env: RunEnvironment): DagRunner {
     dagId: dag.id,
     dag,
     run: (interval, previous = null) => runDagRun(dag, interval, quiet(interval), { runType: 'backfill', previous }),
-    runMany: (intervals, maxActiveRuns, other, onRunEnd) =>
-      runIntervals(other ?? dag, intervals, { ...env, store: undefined, clock: new VirtualClock(intervals[0]?.end ?? new Date()) }, {
+    runMany: (intervals, maxActiveRuns, other, onRunEnd, hooks) =>
+      runIntervals(other ?? dag, intervals, { ...env, store: undefined, clock: new VirtualClock(intervals[0]?.end ?? new Date()), ...(hooks ? { hooks: layered(env, hooks) } : {}) }, {
         runType: 'backfill',
         maxActiveRuns,
         ...(onRunEnd ? { onProgress: (_done: number, _total: number, run: DagRunResult) => onRunEnd(run) } : {}),
       }),
-    runWith: (other, interval, hooks, previous = null) => {
-      const base = env.hooks;
-      return runDagRun(other, interval, {
-        ...quiet(interval),
-        maxActiveTasks: 1,
-        hooks: (ctx) => {
-          const own = base?.(ctx) ?? {};
-          return { ...own, ...hooks(ctx, own) };
-        },
-      }, { runType: 'backfill', previous });
-    },
+    runWith: (other, interval, hooks, previous = null) =>
+      runDagRun(other, interval, { ...quiet(interval), maxActiveTasks: 1, hooks: layered(env, hooks) }, { runType: 'backfill', previous }),
+  };
+}
+
+/** The environment's hooks with `extra` on top (extra sees the base members and may wrap them). */
+function layered(env: RunEnvironment, extra: (ctx: TaskContext, base: Record<string, unknown>) => Record<string, unknown>): (ctx: TaskContext) => Record<string, unknown> {
+  return (ctx) => {
+    const own = env.hooks?.(ctx) ?? {};
+    return { ...own, ...extra(ctx, own) };
   };
 }

@@ -6,6 +6,7 @@ import { atomicityCheck } from './checks/atomicity.ts';
 import { forwardPass, idempotencySummary, type ForwardPass } from './checks/idempotency.ts';
 import { orderCheck, type OrderSpec } from './checks/order.ts';
 import { middleInterval, replayCheck } from './checks/replay.ts';
+import { causeHints, type CauseEvidence } from './causes.ts';
 import { concurrencyCheck, CONCURRENT_STEP } from './checks/concurrency.ts';
 import { VerifyContext, type VerifyRun, type VerifySession } from './context.ts';
 import type { KeptState } from './keeper.ts';
@@ -276,6 +277,11 @@ function putRuleResults(wanted: Set<CheckId>, results: Map<CheckId, CheckResult>
   if (wanted.has('data-checks')) results.set('data-checks', result('data-checks', 'pass', '', findings.counts.keyChecks, findings.keys, ms));
 }
 
+function withCauses(f: CheckFailure, evidence: CauseEvidence): CheckFailure {
+  const more = causeHints(f, evidence);
+  return more.length === 0 ? f : { ...f, hints: [...(f.hints ?? []), ...more] };
+}
+
 /** Steps whose runs are not the DAG's own verdict: injected failures, and the concurrent replay (check 2b judges those). */
 function counts(step: string): boolean {
   return !step.startsWith('fault') && !step.startsWith(CONCURRENT_STEP);
@@ -298,7 +304,10 @@ function finish(dagId: string, intervals: DataInterval[], wanted: Set<CheckId>, 
     ),
   );
   if (wanted.has('data-checks')) results.set('data-checks', dataChecksResult(ctx, counted, results.get('data-checks')));
-  const checks = ALL_CHECKS.filter((id) => id === 'runs' || wanted.has(id)).map((id) => results.get(id) ?? result(id, 'not-run', 'verification ended before this check', 0, [], 0));
+  const evidence: CauseEvidence = { intervals, timezone: ctx.dag?.options.timezone ?? 'UTC', statements: ctx.statements, now: Date.now() };
+  const checks = ALL_CHECKS.filter((id) => id === 'runs' || wanted.has(id))
+    .map((id) => results.get(id) ?? result(id, 'not-run', 'verification ended before this check', 0, [], 0))
+    .map((r) => (r.failures.length === 0 ? r : { ...r, failures: r.failures.map((f) => withCauses(f, evidence)) }));
   const verdict: Verdict = checks.some((c) => c.status === 'fail') ? 'fail' : checks.some((c) => c.status === 'not-run') ? 'incomplete' : 'pass';
   return { dagId, intervals, checks, verdict, ok: verdict === 'pass', ms: performance.now() - started, runs: ctx.runs.length };
 }

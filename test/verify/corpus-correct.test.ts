@@ -77,6 +77,14 @@ describe('the correct corpus', () => {
     expectAllPass(v, ['runs', 'idempotency', 'backfill-order', 'replay']);
   });
 
+  for (const id of ['events_half_open', 'seoul_interval', 'run_day_ds']) {
+    it(`${id} (the correct twin of a hinted fault) passes every check`, async () => {
+      const v = await verify(id);
+      expectAllPass(v, ['runs', 'idempotency', 'backfill-order', 'replay', 'atomicity']);
+      if (id === 'seoul_interval') expect(v.checks.find((c) => c.check === 'write-interval')?.status).toBe('pass');
+    });
+  }
+
   it('a DAG with maxActiveRuns 1 has nothing to check for concurrency: not applicable, still green', async () => {
     const v = await verify('replace_tx');
     const c = v.checks.find((x) => x.check === 'concurrency')!;

@@ -172,6 +172,37 @@ describe('the faulty corpus', () => {
     expect(new Set([d.samples[0]!.before!.region, d.samples[0]!.after!.region])).toEqual(new Set(['busan', 'seoul']));
   });
 
+  const allHints = (v: DagVerification, id: CheckId) => check(v, id).failures.flatMap((f) => [...(f.hints ?? []), ...(f.diff?.tables.flatMap((t) => t.hints) ?? [])]).join('\n');
+
+  it('a closed range (BETWEEN start AND end) loads a row stamped at midnight twice; the hint names the boundary row', async () => {
+    const v = await verify('events_closed');
+    expect(failedChecks(v)).toContain('idempotency');
+    const d = tableDiff(v, 'idempotency', 'raw_data.events_closed');
+    expect(d.samples.map((s) => s.after?.created_at)).toEqual(['2021-02-06 00:00:00']);
+    expect(allHints(v, 'idempotency')).toMatch(/closed range: 1 row\(s\) of raw_data\.events_closed shown here have created_at = 2021-02-06 00:00:00, exactly the end of 2021-02-05's interval \[2021-02-05, 2021-02-06\)/);
+  });
+
+  it("a watermark read from the target's own MAX(...) is named, with the statement", async () => {
+    const v = await verify('events_watermark');
+    expect(failedChecks(v)).toContain('idempotency');
+    expect(allHints(v, 'idempotency')).toMatch(/task load_events reads raw_data\.events_wm, which it also writes: statement \d+ \(SELECT to_char\(COALESCE\(MAX\(created_at\).*is a watermark taken from the target's own MAX/);
+  });
+
+  it('a non-UTC DAG selecting DATE(created_at) = ds writes rows outside its interval; the hint names the timezone and ds', async () => {
+    const v = await verify('seoul_ds');
+    expect(failedChecks(v)).toEqual(['write-interval']);
+    const hints = allHints(v, 'write-interval');
+    expect(hints).toMatch(/timezone: the DAG runs in Asia\/Seoul, so the interval 2021-02-05T15:00Z is \[2021-02-05T15:00:00\.000Z, 2021-02-06T15:00:00\.000Z\)/);
+    expect(hints).toMatch(/on the UTC day ds = 2021-02-05/);
+  });
+
+  it("a key stamped with today's date (CURRENT_DATE) is named as the wall clock", async () => {
+    const v = await verify('run_day_today');
+    expect(failedChecks(v)).toContain('idempotency');
+    const today = new Date().toISOString().slice(0, 10);
+    expect(allHints(v, 'idempotency')).toMatch(new RegExp(`wall clock: analytics\\.event_counts\\.run_day = ${today} is today's date`));
+  });
+
   it('prints the failures as a report a person can act on', async () => {
     const text = formatVerification(await verify('default_now'), { color: false }).join('\n');
     expect(text).toMatch(/^default_now {2}\[2021-02-05, 2021-02-08\) {2}3 intervals {2}FAIL/);

@@ -1,5 +1,6 @@
 import type { Dag } from '../../dag/dag.ts';
 import type { DataInterval, TaskContext } from '../../dag/types.ts';
+import { inScope } from '../../run/task-scope.ts';
 import type { Snapshot } from '../../services/snapshot/index.ts';
 import type { VerifyContext } from '../context.ts';
 import { describePoint, FaultTracker, faultHooks, InjectedFault, type FaultPoint, type TaskOps } from '../faults.ts';
@@ -176,12 +177,12 @@ async function inject(ctx: VerifyContext, runner: DagRunner, interval: DataInter
   // rejection (a stream callback that drops errors): record it instead of ending the process.
   process.on('unhandledRejection', onUnhandled);
   try {
-    const run = await runner.runWith(wrapped, interval, (tctx, base) => {
+    const run = await inScope({ check: `atomicity (fault in ${taskId} ${describePoint(point)})` }, () => runner.runWith(wrapped, interval, (tctx, base) => {
       const tracker = new FaultTracker(tctx.taskId, tctx.taskId === taskId ? point : null);
       trackers.set(tctx, tracker);
       all.push(tracker);
       return faultHooks(tracker, base);
-    });
+    }));
     ctx.record(`fault in ${taskId}`, [run]);
   } finally {
     process.off('unhandledRejection', onUnhandled);

@@ -1,6 +1,8 @@
 import type { DataInterval, TaskContext } from '../../dag/types.ts';
 import { instrumentDag } from '../instrument.ts';
+import { Lockstep, lockstepHooks } from '../lockstep.ts';
 import type { DagRunResult } from '../../run/index.ts';
+import { inScope } from '../../run/task-scope.ts';
 import type { Snapshot } from '../../services/snapshot/index.ts';
 import type { VerifyContext } from '../context.ts';
 import { concurrencyHint } from '../hints.ts';
@@ -26,6 +28,8 @@ export interface ConcurrencyOutcome {
  * what this check looks for), then the rest in date order with `maxActiveRuns` runs at once, as
  * Airflow's scheduler starts a DAG's queued runs, oldest first; then compare
  * with the state the window left run one at a time (`serial`, whose changed tables are `kept`).
+ * Overlapping runs start each task together and send their SQL statement by statement in turn
+ * ({@link Lockstep}), so a collision shows whatever the machine's timing.
  * Runs that fail only when they overlap are a failure of this check, not a broken pipeline: they
  * share a table, an object or a name that each run takes for its own.
  */
@@ -50,7 +54,17 @@ export async function concurrencyCheck(
     if ('runMany' in ctx.runner) {
       const runner = ctx.runner as DagRunner;
       const barrier = new TaskBarrier(n);
-      overlapping = await runner.runMany(rest, maxActiveRuns, instrumentDag(runner.dag, (tctx, body) => barrier.enter(tctx, body)), (run) => barrier.end(run.runId));
+      const lockstep = new Lockstep(n);
+      overlapping = await inScope({ check: step }, () => runner.runMany(
+        rest,
+        maxActiveRuns,
+        instrumentDag(runner.dag, (tctx, body) => barrier.enter(tctx, body)),
+        (run) => {
+          barrier.end(run.runId);
+          lockstep.end(run.runId);
+        },
+        (tctx, base) => lockstepHooks(lockstep, tctx, base),
+      ));
     } else overlapping = await Promise.all(rest.map((i) => ctx.runner.run(i)));
     ctx.record(step, overlapping);
     runs = [alone, ...overlapping];
