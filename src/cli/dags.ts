@@ -103,7 +103,7 @@ export function registerDagCommands(dags: Command, io: Io, state: { exitCode: nu
       if (g.json) io.out(JSON.stringify(runJson(run), null, 2));
       else {
         io.out(runLine(run));
-        for (const l of failureDetails(run)) io.err(l);
+        for (const l of failureDetails(run, { verbose: g.verbose === true })) io.err(l);
       }
       if (run.state !== 'success') state.exitCode = 1;
     });
@@ -112,7 +112,7 @@ export function registerDagCommands(dags: Command, io: Io, state: { exitCode: nu
     .command('backfill')
     .description(
       'Run the intervals whose logical date lies in [START, END): START included, END excluded, as Airflow. ' +
-        'Runs one interval at a time unless --max-active-runs says otherwise.',
+        "Runs up to the DAG's maxActiveRuns intervals at once (--max-active-runs overrides); with --verify, the window is also replayed that many at once and compared with one at a time.",
     )
     .argument('<dag>', 'dag id')
     .requiredOption('-s, --start-date <date>', 'first logical date (included)')
@@ -123,7 +123,7 @@ export function registerDagCommands(dags: Command, io: Io, state: { exitCode: nu
         .default('none'),
     )
     .option('--run-backwards', 'run the latest interval first (tasks with dependsOnPast refuse this)')
-    .option('--max-active-runs <n>', "concurrent runs (default: the DAG's maxActiveRuns)", positiveInt)
+    .option('--max-active-runs <n>', "concurrent runs (default: the DAG's maxActiveRuns); with --verify, the runs at once the concurrency check replays", positiveInt)
     .option('--dry-run', 'print the intervals that would run, and run nothing')
     .option('--verify', 'replay the range on the fixtures and prove it safe to backfill: idempotency, backfill order and replay, with row-level diffs (nothing is recorded)')
     .option('--faults', 'with --verify: also make each writing task fail midway and prove it leaves no partial result')
@@ -179,7 +179,7 @@ export function registerDagCommands(dags: Command, io: Io, state: { exitCode: nu
             progress.clear();
             if (!g.json) {
               io.out(runLine(run));
-              for (const l of failureDetails(run)) io.err(l);
+              for (const l of failureDetails(run, { verbose: g.verbose === true })) io.err(l);
             }
             progress.show(progressLine(done, total, performance.now() - started));
           },

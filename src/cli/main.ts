@@ -11,6 +11,8 @@ export interface GlobalOptions {
   cwd: string;
   dags?: string;
   json?: boolean;
+  /** Show the JavaScript stacks of task errors. */
+  verbose?: boolean;
 }
 
 /** The output streams, injectable so commands can be driven from tests in-process. */
@@ -34,6 +36,7 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
     .version('0.1.0')
     .option('-C, --cwd <dir>', 'project folder (holds dags/, fixtures/, dagbox.config.ts)', process.cwd())
     .option('--dags <dir>', 'folder of DAG files (default: dags, or `dags` in dagbox.config.ts)')
+    .option('--verbose', 'show the JavaScript stack under a task error (by default only the error, its statement and the database message)')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .exitOverride();

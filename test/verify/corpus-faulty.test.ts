@@ -203,6 +203,16 @@ describe('the faulty corpus', () => {
     expect(allHints(v, 'idempotency')).toMatch(new RegExp(`wall clock: analytics\\.event_counts\\.run_day = ${today} is today's date`));
   });
 
+  it('an S3 key holding the wall-clock time fails idempotency; the headline names every object the diff under it shows', async () => {
+    const v = await verify('s3_key_now');
+    expect(failedChecks(v)).toContain('idempotency');
+    for (const f of check(v, 'idempotency').failures) {
+      const shown = f.diff!.objects.flatMap((o) => [...o.onlyAfter, ...o.onlyBefore].map((x) => `s3://${x.bucket}/${x.key}`));
+      expect(shown.length).toBeGreaterThan(0);
+      for (const name of shown) expect(f.message).toContain(name);
+    }
+  });
+
   it('prints the failures as a report a person can act on', async () => {
     const text = formatVerification(await verify('default_now'), { color: false }).join('\n');
     expect(text).toMatch(/^default_now {2}\[2021-02-05, 2021-02-08\) {2}3 intervals {2}FAIL/);

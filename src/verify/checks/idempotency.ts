@@ -4,7 +4,7 @@ import type { VerifyContext } from '../context.ts';
 import { intervalLabel, plural } from '../labels.ts';
 import { describeChanges, noChanges } from '../state.ts';
 import { orderingHint } from '../hints.ts';
-import type { CheckFailure, StateFingerprint } from '../types.ts';
+import type { CheckFailure, StateChanges, StateFingerprint } from '../types.ts';
 
 /** Hooks the forward pass calls around each interval's first run (checks 5 and 6 ride along). */
 export interface ForwardHooks {
@@ -105,7 +105,7 @@ export async function rerunAndCompare(ctx: VerifyContext, interval: DataInterval
         run: third,
       };
     }
-    const message = `re-running ${label} changed ${describeChanges(changes)}`;
+    const message = `re-running ${label} changed ${describeChanges(changes)}${sameObjects(changes, more) ? '' : `; the diff below is what a 3rd run changed: ${describeChanges(more)}`}`;
     if (ctx.verdict(third) === 'broken' || noChanges(more)) {
       // The third run changed nothing more: show what the second did, with counts.
       const diff = await ctx.engine.diff(changes, null, { before: 'after the 1st run', after: 'after the 2nd run' });
@@ -116,6 +116,12 @@ export async function rerunAndCompare(ctx: VerifyContext, interval: DataInterval
   } finally {
     await ctx.keeper.release(kept);
   }
+}
+
+/** Whether two sets of changes name the same tables and objects (so one headline serves both). */
+function sameObjects(a: StateChanges, b: StateChanges): boolean {
+  const names = (c: StateChanges) => [...c.tables.map((t) => t.name), ...c.objects.map((o) => o.name)].sort().join('\n');
+  return names(a) === names(b);
 }
 
 /** The idempotency check's one-line summary. */
