@@ -108,6 +108,7 @@ export async function verifyDag(session: VerifySession, dag: Dag, env: RunEnviro
       log(`idempotency: ${forward.failures.length === 0 ? (forward.broken ? 'not run' : 'pass') : 'FAIL'}`);
     }
     if (forward.broken) {
+      if (wanted.has('write-interval') && eventTables.length === 0) putRuleResults(wanted, results, rules.findings, eventTables, forwardMs);
       notRunRest(wanted, results, `a run of ${intervalLabel(forward.broken.interval)} failed first (see runs), so this check had nothing to compare`);
       return finish(dag.id, intervals, wanted, results, ctx, started);
     }

@@ -87,3 +87,32 @@ describe('dagbox dags backfill --verify', () => {
     expect(b.stderr).toMatch(/--seed picks the order of --shuffle/);
   });
 });
+
+describe('dagbox dags backfill --verify with maxActiveRuns above 1', () => {
+  const multi = corpusProject(['shared_stage', 'check_after_failure']);
+  afterAll(() => multi.remove());
+  const runIn = (...args: string[]) => dagbox([...args, '--services', servicesFlag], { cwd: multi.dir });
+
+  it("replays the window the DAG's maxActiveRuns at once by default and fails on a shared staging table", async () => {
+    const r = await runIn('dags', 'backfill', 'shared_stage', '-s', '2021-02-05', '-e', '2021-02-08', '--verify');
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/verifying 3 interval\(s\) .*3 runs at once/);
+    expect(r.stdout).toMatch(/✘ concurrent runs/);
+    expect(r.stdout).toMatch(/hint: the runs only go wrong when 2 of them overlap \(maxActiveRuns 3\)/);
+    // The AWS SDK's console warnings never reach the terminal unattributed.
+    expect(r.stdout + r.stderr).not.toMatch(/^An error was encountered in a non-retryable streaming request/m);
+  });
+
+  it('a data check that never ran makes `dagbox test` exit 1, says not run, and every report agrees', async () => {
+    const r = await runIn('test', 'check_after_failure', '--window', '2021-02-05..2021-02-08', '--no-faults', '--reporter', 'junit', '--output', 'junit.xml');
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/! data checks +not run: .*check_positive on 2021-02-07 \(upstream_failed\)/);
+    expect(r.stdout).toMatch(/1 DAG\(s\), 7 checks: \d+ passed, 1 failed, \d+ not run, \d+ not applicable/);
+    const xml = readFileSync(join(multi.dir, 'junit.xml'), 'utf8');
+    expect(xml).toMatch(/name="data checks" time="[\d.]+"><error type="not run" message="not run: /);
+    const md = readFileSync(join(multi.dir, '.dagbox/reports/test.md'), 'utf8');
+    expect(md).toMatch(/\| check_after_failure \| \[2021-02-05, 2021-02-08\) \| FAIL \| data checks \| \*\*not run\*\* \|/);
+    const json = JSON.parse(readFileSync(join(multi.dir, '.dagbox/reports/test.json'), 'utf8')) as { dags: { verdict: string; checks: { check: string; status: string }[] }[] };
+    expect(json.dags[0]!.checks.find((c) => c.check === 'data-checks')!.status).toBe('not-run');
+  });
+});

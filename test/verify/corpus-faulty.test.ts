@@ -147,6 +147,17 @@ describe('the faulty corpus', () => {
     expect(text).not.toMatch(/✔ data checks/);
   });
 
+  it('a data check that is skipped on every run is not run, not passed: every run succeeds, yet the verification is INCOMPLETE, not green', async () => {
+    const v = await verify('check_never_runs');
+    expect(failedChecks(v)).toEqual([]);
+    expect(check(v, 'runs').status).toBe('pass');
+    const data = check(v, 'data-checks');
+    expect(data.status).toBe('not-run');
+    expect(data.summary).toMatch(/check_scores on 2021-02-05 \(skipped\)/);
+    expect([v.verdict, v.ok]).toEqual(['incomplete', false]);
+    expect(formatVerification(v, { color: false }).join('\n')).toMatch(/^check_never_runs .* INCOMPLETE .*\n[\s\S]*not green: 1 check did not run/);
+  });
+
   it('runs that share one staging table fail the concurrent-runs check (maxActiveRuns 3), with a hint naming the collision', async () => {
     const v = await verify('shared_stage');
     // The stage is also written outside the load's transaction, which check 4 catches on its own.
