@@ -81,7 +81,7 @@ export class VerifyContext {
    * the DAG (the dev worker) get the tables reversed before the run only.
    */
   async runReordered(step: string, interval: DataInterval, previous: DagRunResult | null = null): Promise<{ run: DagRunResult; undo: () => Promise<void> }> {
-    const reorderer = new Reorderer(this.db, () => this.capture(), this.log);
+    const reorderer = new Reorderer(this.db, () => this.capture(), (line) => this.log(`DAG ${this.runner.dagId}, check idempotency (${step}): ${line}`));
     await reorderer.reorderChanged();
     const undo = () => reorderer.undo();
     const runner = this.runner as Partial<DagRunner>;
