@@ -137,8 +137,6 @@ export async function verifyDag(session: VerifySession, dag: Dag, env: RunEnviro
         const t2 = performance.now();
         if (dependsOnPastTasks(dag).length > 0) {
           put(result('backfill-order', 'not-applicable', `tasks ${dependsOnPastTasks(dag).join(', ')} have dependsOnPast, so the window can only run oldest first`, 0, [], 0));
-        } else if (intervals.length < 2) {
-          put(result('backfill-order', 'not-applicable', 'the window holds one interval: there is no other order to run it in', 0, [], 0));
         } else {
           const broken = await serialState();
           if (broken) put(runBroken('backfill-order', broken, performance.now() - t2));
