@@ -77,15 +77,23 @@ export function runLine(run: DagRunResult): string {
 }
 
 /** The failed tasks of a run with their errors and last log lines, for the reader to act on. */
-export function failureDetails(run: DagRunResult): string[] {
+export function failureDetails(run: DagRunResult, options: { verbose?: boolean } = {}): string[] {
   const lines: string[] = [];
   if (run.error) lines.push(`  ${pc.red('run error')}: ${run.error}`);
   for (const t of run.tasks) {
     if (t.state !== 'failed') continue;
     lines.push(`  ${pc.red(instanceId(t))} failed after ${t.tryNumber} ${t.tryNumber === 1 ? 'try' : 'tries'}: ${t.error ?? 'no error message'}`);
-    for (const l of t.log.slice(-5)) lines.push(pc.dim(`    | ${l}`));
+    for (const l of t.log.slice(-5)) lines.push(pc.dim(`    | ${options.verbose ? l : withoutStack(l)}`));
   }
   return lines;
+}
+
+/** A log line without the JavaScript stack frames an error carried (`--verbose` keeps them). */
+export function withoutStack(line: string): string {
+  return line
+    .split('\n')
+    .filter((l) => !/^\s+at /.test(l))
+    .join('\n');
 }
 
 /** Progress of a long job: `[12/30] 40% · 1.2s elapsed · ETA 1.8s`. */

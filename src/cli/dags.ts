@@ -136,12 +136,12 @@ function registerTest(dags: Command, io: Io, state: ExitState): void {
       const logicalDate = opts.scheduled ? interval.start : at;
       const { result: run, triggered } = await withSession(project, opts.services, (l) => io.err(pc.dim(l)), async () => {
         const env = await project.env({ clockStart: new Date(Math.max(interval.end.getTime(), logicalDate.getTime())), onEvent: g.json ? undefined : logEvents(io) });
-        return withFollowUps(project, env, io, g.json === true, (e) => runDagRun(dag, interval, e, { runType: 'manual', logicalDate }));
+        return withFollowUps(project, env, io, g.json === true, (e) => runDagRun(dag, interval, e, { runType: 'manual', logicalDate }), true, g.verbose === true);
       });
       if (g.json) io.out(JSON.stringify({ ...runJson(run), triggered: triggered.map(runJson) }, null, 2));
       else {
         io.out(runLine(run));
-        for (const l of failureDetails(run)) io.err(l);
+        for (const l of failureDetails(run, { verbose: g.verbose === true })) io.err(l);
       }
       if (run.state !== 'success' || triggered.some((r) => r.state !== 'success')) state.exitCode = 1;
     });
@@ -171,12 +171,12 @@ function registerTest(dags: Command, io: Io, state: ExitState): void {
       const interval = manualInterval(scheduleSpecOf(dag), logicalDate);
       const { result: run, triggered } = await withSession(project, opts.services, (l) => io.err(pc.dim(l)), async () => {
         const env = await project.env({ clockStart: logicalDate, onEvent: g.json ? undefined : logEvents(io) });
-        return withFollowUps(project, env, io, g.json === true, (e) => runDagRun(dag, interval, e, { runType: 'manual', logicalDate, conf, externalTrigger: true }));
+        return withFollowUps(project, env, io, g.json === true, (e) => runDagRun(dag, interval, e, { runType: 'manual', logicalDate, conf, externalTrigger: true }), true, g.verbose === true);
       });
       if (g.json) io.out(JSON.stringify({ ...runJson(run), triggered: triggered.map(runJson) }, null, 2));
       else {
         io.out(runLine(run));
-        for (const l of failureDetails(run)) io.err(l);
+        for (const l of failureDetails(run, { verbose: g.verbose === true })) io.err(l);
       }
       if (run.state !== 'success' || triggered.some((r) => r.state !== 'success')) state.exitCode = 1;
     });
@@ -190,7 +190,7 @@ function registerBackfill(dags: Command, io: Io, state: ExitState): void {
       "Run the intervals whose logical date lies in [START, END], both included, as Airflow 2's `airflow dags backfill -s START -e END`; " +
         '--end-exclusive reads the range as [START, END), as the course notes write it. Dates are UTC unless they carry an offset. ' +
         "Dates before the DAG's startDate run, as in Airflow; a range past its endDate is refused (Airflow deadlocks there). " +
-        'Runs one interval at a time unless --max-active-runs says otherwise.',
+        "Runs up to the DAG's maxActiveRuns intervals at once (--max-active-runs overrides); with --verify, the window is also replayed that many at once and compared with one at a time.",
     )
     .argument('<dag>', 'dag id')
     .requiredOption('-s, --start-date <date>', 'first logical date (included)')
@@ -202,7 +202,7 @@ function registerBackfill(dags: Command, io: Io, state: ExitState): void {
         .default('none'),
     )
     .option('--run-backwards', 'run the latest interval first (tasks with dependsOnPast refuse this)')
-    .option('--max-active-runs <n>', "concurrent runs (default: the DAG's maxActiveRuns)", positiveInt)
+    .option('--max-active-runs <n>', "concurrent runs (default: the DAG's maxActiveRuns); with --verify, the runs at once the concurrency check replays", positiveInt)
     .option('--dry-run', 'print the intervals that would run, and run nothing')
     .option('--verify', 'replay the range on the fixtures and prove it safe to backfill: idempotency, backfill order and replay, with row-level diffs (nothing is recorded)')
     .option('--faults', 'with --verify: also make each writing task fail midway and prove it leaves no partial result')
@@ -273,7 +273,7 @@ async function backfill(dagId: string, opts: BackfillOptions, g: GlobalOptions, 
     io.out(header);
     io.out(pc.dim(`  ${intervals.map((i) => shortDate(i.start)).join(', ')}`));
   }
-  await runBackfill(project, dag, intervals, end, opts, g.json === true, io, state);
+  await runBackfill(project, dag, intervals, end, opts, g, io, state);
 }
 
 /** The intervals in run order: oldest first, or latest first with --run-backwards (refused for dependsOnPast). */
@@ -291,7 +291,8 @@ function backfillOrder(dag: Dag, intervals: DataInterval[], backwards: boolean):
  * code. Ctrl-C/SIGTERM ends the loop first: the run in flight is recorded interrupted, later intervals
  * get no run.
  */
-async function runBackfill(project: Project, dag: Dag, intervals: DataInterval[], end: Date, opts: BackfillOptions, json: boolean, io: Io, state: ExitState): Promise<void> {
+async function runBackfill(project: Project, dag: Dag, intervals: DataInterval[], end: Date, opts: BackfillOptions, g: GlobalOptions, io: Io, state: ExitState): Promise<void> {
+  const json = g.json === true;
   const started = performance.now();
   const progress = progressPrinter(io, json);
   const stop = trapStopSignals();
@@ -310,11 +311,11 @@ async function runBackfill(project: Project, dag: Dag, intervals: DataInterval[]
             coordinator.after(run);
             if (!json) {
               io.out(runLine(run));
-              for (const l of failureDetails(run)) io.err(l);
+              for (const l of failureDetails(run, { verbose: g.verbose === true })) io.err(l);
             }
             progress.show(progressLine(done, total, performance.now() - started));
           },
-        }), false);
+        }), false, g.verbose === true);
     }));
   } catch (error) {
     // A signal during start-up makes the start fail; that is the stop asked for, not an error.
@@ -380,12 +381,13 @@ async function withFollowUps<T extends DagRunResult | DagRunResult[]>(
   json: boolean,
   work: (env: RunEnvironment, coordinator: RunCoordinator) => Promise<T>,
   record = true,
+  verbose = false,
 ): Promise<{ result: T; triggered: DagRunResult[] }> {
   const coordinator = new RunCoordinator(project.bag.dags.map((d) => d.dag), env, {
     onRun: (run, request) => {
       if (json) return;
       io.out(`${runLine(run)}  ${pc.dim(`(${request.reason})`)}`);
-      for (const l of failureDetails(run)) io.err(l);
+      for (const l of failureDetails(run, { verbose })) io.err(l);
     },
   });
   const result = await work(coordinator.env(), coordinator);

@@ -31,7 +31,7 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
     .option('-C, --cwd <dir>', 'project folder (holds dags/, fixtures/, dagbox.config.ts)', process.cwd())
     .option('--dags <dir>', 'folder of DAG files (default: dags, or `dags` in dagbox.config.ts)')
     .option('--state-dir <dir>', 'where run history, service records and reports go (default: DAGBOX_STATE_DIR, else `stateDir` in dagbox.config.ts, else .dagbox)')
-    .option('--verbose', 'on an error, also print where in dagbox it happened (the stack trace and its causes)')
+    .option('--verbose', 'on an error, also print where in dagbox it happened (the stack trace and its causes), and the JavaScript stack under a task error')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .exitOverride();

@@ -11,6 +11,8 @@ export interface GlobalOptions {
   dags?: string;
   stateDir?: string;
   json?: boolean;
+  /** Show the JavaScript stacks of errors and task errors. */
+  verbose?: boolean;
 }
 
 /** The output streams, injectable so commands can be driven from tests in-process. */

@@ -10,6 +10,7 @@ import { backfillIntervals, dueIntervals, parseDate, describeSchedule, isTimeBas
 import type { ServicesFlag } from '../app/session.ts';
 import {
   formatVerification,
+  statusCounts,
   reportJson,
   reportJunit,
   reportMarkdown,
@@ -93,7 +94,7 @@ async function runTests(project: Project, dags: Dag[], loadErrors: string[], opt
         for (const [i, dag] of runnable.entries()) {
           const intervals = windows.get(dag.id)!;
           const env = await project.env({ clockStart: intervals[0]!.end, record: false });
-          const checks: CheckId[] | undefined = opts.faults ? undefined : ['runs', 'idempotency', 'backfill-order', 'replay', 'write-interval', 'data-checks'];
+          const checks: CheckId[] | undefined = opts.faults ? undefined : ['runs', 'idempotency', 'backfill-order', 'concurrency', 'replay', 'write-interval', 'data-checks'];
           const result = await verifyDag(session, dag, env, {
             intervals,
             fixtures,
@@ -143,12 +144,13 @@ async function writeReports(project: Project, report: TestReport): Promise<strin
 
 function summaryLine(report: TestReport): string {
   const checks = report.dags.flatMap((d) => d.checks);
-  const n = (s: string) => checks.filter((c) => c.status === s).length;
-  const failedDags = report.dags.filter((d) => !d.ok).map((d) => d.dagId);
+  const failedDags = report.dags.filter((d) => d.verdict === 'fail').map((d) => d.dagId);
+  const incomplete = report.dags.filter((d) => d.verdict === 'incomplete').map((d) => d.dagId);
   const text =
-    `${report.dags.length} DAG(s), ${checks.length} checks: ${n('pass')} passed, ${n('fail')} failed, ${n('skip')} skipped` +
+    `${report.dags.length} DAG(s), ${checks.length} checks: ${statusCounts(checks)}` +
     (report.loadErrors.length > 0 ? `; ${report.loadErrors.length} DAG file(s) failed to load` : '') +
     ` in ${ms(report.ms)}` +
-    (failedDags.length > 0 ? ` (failed: ${failedDags.join(', ')})` : '');
+    (failedDags.length > 0 ? ` (failed: ${failedDags.join(', ')})` : '') +
+    (incomplete.length > 0 ? ` (not green, checks did not run: ${incomplete.join(', ')})` : '');
   return report.ok ? pc.green(text) : pc.red(text);
 }

@@ -36,7 +36,11 @@ export function assertVerifyFlags(flags: VerifyFlags & { runBackwards?: boolean 
 export async function runVerifiedBackfill(project: Project, dag: Dag, intervals: DataInterval[], flags: VerifyFlags, io: Io, json: boolean): Promise<DagVerification> {
   if (intervals.length === 0) throw new UserError(`no interval of DAG "${dag.id}" has its logical date in the range given; nothing to verify`, 2);
   if (!json) {
-    const what = `idempotency, backfill order${flags.shuffle ? ' (shuffled)' : ''}, replay${flags.faults ? ', atomicity under injected failures' : ''}`;
+    const runsAtOnce = flags.maxActiveRuns ?? dag.options.maxActiveRuns ?? 1;
+    const what =
+      `idempotency, backfill order${flags.shuffle ? ' (shuffled)' : ''}` +
+      (runsAtOnce > 1 ? `, ${runsAtOnce} runs at once` : '') +
+      `, replay${flags.faults ? ', atomicity under injected failures' : ''}`;
     io.out(`${pc.bold(dag.id)}: verifying ${intervals.length} interval(s) ${windowLabel(intervals)} on the fixtures (${what}); runs are not recorded`);
   }
   const session = await project.startSession(flags.services, (l) => io.err(pc.dim(l)));

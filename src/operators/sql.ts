@@ -75,7 +75,9 @@ async function runSql(ctx: TaskContext, args: SqlArgs): Promise<unknown> {
       if (wrap) await session.run(target.dialect === 'mysql' ? 'START TRANSACTION' : 'BEGIN', []);
       for (const [i, statement] of statements.entries()) {
         ctx.log.info(`statement ${i + 1}/${statements.length}: ${preview(statement)}`);
-        const outcome = await session.run(statement.text, statement.values);
+        const outcome = await session.run(statement.text, statement.values).catch((error: unknown) => {
+          throw statementError(error, i + 1, statements.length, statement);
+        });
         rows = outcome.rows;
         if (outcome.affected !== null) ctx.log.info(`  ${outcome.affected} row(s) affected`);
         ctx.faultPoint('statement', { rows: outcome.affected ?? outcome.rows.length });
@@ -89,6 +91,21 @@ async function runSql(ctx: TaskContext, args: SqlArgs): Promise<unknown> {
     }
     return args.returnRows ? jsonSafe(rows) : undefined;
   });
+}
+
+/**
+ * A database error as a person reads it: which statement, the statement, and the database's own
+ * message (with its detail and hint), without the driver's JavaScript stack (its frames stay in
+ * `stack`, which the task log keeps and `--verbose` shows); the driver's error is the `cause`.
+ */
+export function statementError(error: unknown, index: number, count: number, statement: BoundStatement): Error {
+  const db = error as { message?: string; detail?: string; hint?: string; code?: string; sqlMessage?: string };
+  const message = db?.sqlMessage ?? db?.message ?? String(error);
+  const extra = [db?.detail ? `detail: ${db.detail}` : null, db?.hint ? `hint: ${db.hint}` : null].filter(Boolean).join('; ');
+  const wrapped = new Error(`statement ${index} of ${count} failed: ${message}${extra ? ` (${extra})` : ''}\n  ${preview(statement)}`, { cause: error });
+  const frames = error instanceof Error && error.stack ? error.stack.split('\n').filter((l) => /^\s+at /.test(l)) : [];
+  wrapped.stack = [`Error: ${wrapped.message}`, ...frames].join('\n');
+  return wrapped;
 }
 
 interface SqlSession {

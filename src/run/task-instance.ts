@@ -9,6 +9,7 @@ import { renderOperatorArgs } from './render-fields.ts';
 import { shiftMysqlClock } from './try-clock.ts';
 import type { RunShared } from './run-shared.ts';
 import { TaskLogBuffer } from './task-log.ts';
+import { inScope } from './task-scope.ts';
 import type { TaskInstanceResult } from './types.ts';
 import { RETURN_VALUE } from './xcom.ts';
 import { isXComArg } from '../dag/dag.ts';
@@ -146,7 +147,8 @@ async function attempt(
     addHooks(shared, ctx);
     endTry = scopeWarehouseToTry(ctx, shared.env.wallClockShiftMs ?? 0);
     const input = { ...resolveInputs(shared, plan), ...instance.mapped };
-    const body = invokeBody(shared, plan, ctx, input);
+    const scope = { dagId: ctx.dagId, runId: ctx.runId, taskId: ctx.taskId, warn: (line: string) => ctx.log.warn(line) };
+    const body = inScope(scope, () => invokeBody(shared, plan, ctx, input));
     const value = controller ? await withTimeout(body, plan, controller, ctx) : await body;
     checkOutput(shared, plan, value, instance.mapIndex);
     const skip = controlSkips(shared, plan, ctx, value);

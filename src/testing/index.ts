@@ -61,7 +61,8 @@ async function verdict(received: unknown, range: WindowRange, checks: CheckId[],
   const target = asHarnessDag(received);
   const v: DagVerification = await target.harness.verify(target.id, { ...range, checks });
   const failed = v.checks.filter((c) => c.status === 'fail');
-  const skipped = v.checks.filter((c) => c.status === 'skip' && c.check !== 'runs');
+  // A check asked for that did not run, or has nothing to check here, proves nothing.
+  const skipped = v.checks.filter((c) => (c.status === 'not-run' || c.status === 'not-applicable') && c.check !== 'runs');
   const pass = failed.length === 0 && skipped.length === 0;
   const window = windowLabel(v.intervals);
   const details = (list: typeof v.checks) => list.flatMap((c) => formatCheckResult(c, { color: false, maxFailures: 5 })).join('\n');

@@ -68,12 +68,12 @@ export async function checkIdempotency(
     const previous = options.previous ?? null;
     if (!options.alreadyRan) {
       const first = await ctx.run('first run', interval, previous);
-      if (ctx.verdict(first) === 'broken') return result('idempotency', 'skip', `the run of ${label} failed, so it cannot be re-run and compared`, 0, [], performance.now() - started);
+      if (ctx.verdict(first) === 'broken') return result('idempotency', 'not-run', `the run of ${label} failed, so it cannot be re-run and compared`, 0, [], performance.now() - started);
     }
     const afterFirst = await ctx.capture();
     const outcome = await rerunAndCompare(ctx, interval, afterFirst, previous);
     const ms = performance.now() - started;
-    if (outcome.broken) return result('idempotency', 'skip', `the re-run of ${label} failed, so nothing can be compared`, 0, [], ms);
+    if (outcome.broken) return result('idempotency', 'not-run', `the re-run of ${label} failed, so nothing can be compared`, 0, [], ms);
     const failures = outcome.failure ? [outcome.failure] : [];
     return result('idempotency', failures.length > 0 ? 'fail' : 'pass', idempotencySummary(1, failures), 1, failures, ms);
   } finally {

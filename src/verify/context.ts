@@ -3,9 +3,13 @@ import type { DataInterval } from '../dag/types.ts';
 import type { DagRunResult } from '../run/index.ts';
 import type { Snapshot } from '../snapshot/index.ts';
 import type { ServiceClients } from '../snapshot/service-clients.ts';
+import { inScope } from '../run/task-scope.ts';
 import { verifyDb, type VerifyDb } from './db.ts';
 import { DiffEngine } from './diff.ts';
+import { FaultTracker, faultHooks } from './faults.ts';
+import { instrumentDag } from './instrument.ts';
 import { Keeper, type KeptState } from './keeper.ts';
+import { Reorderer } from './perturb.ts';
 import type { DagRunner, IntervalRunner } from './runner.ts';
 import type { TableSettings } from './settings.ts';
 import { compareStates, StateReader } from './state.ts';
@@ -43,6 +47,8 @@ export class VerifyContext {
   readonly engine: DiffEngine;
   readonly keeper: Keeper;
   readonly runs: VerifyRun[] = [];
+  /** SQL each task sent in the last re-run, by task id (evidence for hints). */
+  readonly statements = new Map<string, string[]>();
 
   constructor(
     readonly session: VerifySession,
@@ -67,13 +73,41 @@ export class VerifyContext {
 
   /** Run one interval and remember the run under `step`. */
   async run(step: string, interval: DataInterval, previous: DagRunResult | null = null): Promise<DagRunResult> {
-    // A re-run happens "a day later" on the warehouse's wall clock, so that GETDATE(), now() and
-    // DEFAULT GETDATE() columns differ from the first run's and show up in the diff.
-    // The run made for the diff is an hour later again, so that it differs from the re-run too.
-    const shift = step === 're-run (for the diff)' ? WALL_CLOCK_SHIFT_MS + 3600_000 : step.startsWith('re-run') || step === 'replay' ? WALL_CLOCK_SHIFT_MS : 0;
-    const run = await this.runner.run(interval, previous, shift > 0 ? { wallClockShiftMs: shift } : {});
+    const shift = wallClockShiftFor(step);
+    const run = await inScope({ check: step }, () => this.runner.run(interval, previous, shift > 0 ? { wallClockShiftMs: shift } : {}));
     this.runs.push({ step, run });
     return run;
+  }
+
+  /**
+   * Run one interval on the same data in another physical order (the idempotency re-run): every
+   * table is rewritten backwards first, and after each task the tables it wrote. Runners without
+   * the DAG (the dev worker) get the tables reversed before the run only.
+   */
+  async runReordered(step: string, interval: DataInterval, previous: DagRunResult | null = null): Promise<{ run: DagRunResult; undo: () => Promise<void> }> {
+    const reorderer = new Reorderer(this.db, () => this.capture(), (line) => this.log(`DAG ${this.runner.dagId}, check idempotency (${step}): ${line}`));
+    await reorderer.reorderChanged();
+    const undo = () => reorderer.undo();
+    const runner = this.runner as Partial<DagRunner>;
+    if (!runner.runWith || !runner.dag) return { run: await this.run(step, interval, previous), undo };
+    const wrapped = instrumentDag(runner.dag, async (_tctx, body) => {
+      const value = await body();
+      await reorderer.reorderChanged();
+      return value;
+    });
+    const run = await inScope({ check: step }, () => runner.runWith!(
+      wrapped,
+      interval,
+      (tctx, base) => {
+        const tracker = new FaultTracker(tctx.taskId, null);
+        this.statements.set(tctx.taskId, tracker.ops.statements ?? []);
+        return faultHooks(tracker, base);
+      },
+      previous,
+      { wallClockShiftMs: wallClockShiftFor(step) },
+    ));
+    this.runs.push({ step, run });
+    return { run, undo };
   }
 
   /** Remember runs made elsewhere (several at once, by the order check). */
@@ -111,4 +145,15 @@ export class VerifyContext {
   compare(before: StateFingerprint, after: StateFingerprint, missingIsEmpty = false): StateChanges {
     return compareStates(before, after, { missingIsEmpty });
   }
+}
+
+/**
+ * How far the warehouse's wall clock runs ahead in a verification step: a re-run happens "a day
+ * later", so that GETDATE(), now() and DEFAULT GETDATE() columns differ from the first run's and
+ * show up in the diff; the run made for the diff is an hour later again, so that it differs from
+ * the re-run too.
+ */
+function wallClockShiftFor(step: string): number {
+  if (step === 're-run (for the diff)') return WALL_CLOCK_SHIFT_MS + 3600_000;
+  return step.startsWith('re-run') || step === 'replay' ? WALL_CLOCK_SHIFT_MS : 0;
 }

@@ -34,7 +34,12 @@ export interface TaskOps {
   readonly taskId: string;
   readonly sites: Map<string, { count: number; rows: (number | undefined)[] }>;
   readonly writes: string[];
+  /** Every SQL statement the task sent, in full, in order (for hints that name a statement). */
+  readonly statements?: string[];
 }
+
+/** Statements kept per task (a loop of single-row INSERTs need not all be kept). */
+const MAX_STATEMENTS = 200;
 
 /** Per task try: counts of fault opportunities, the target if any, and the connections checked out. */
 export class FaultTracker {
@@ -54,7 +59,7 @@ export class FaultTracker {
     /** The fault to inject in this task, or null to only record. */
     private readonly target: FaultPoint | null,
   ) {
-    this.ops = { taskId, sites: new Map(), writes: [] };
+    this.ops = { taskId, sites: new Map(), writes: [], statements: [] };
   }
 
   /** `ctx.faultPoint(site, { rows })`: record it, and throw when it is the target. */
@@ -74,7 +79,8 @@ export class FaultTracker {
    * A COMMIT counts as a write only on a connection that wrote since its transaction began (the
    * commit of a read-only cursor leaves nothing half done).
    */
-  operation(what: string, isWrite: boolean, connection?: object): void {
+  operation(what: string, isWrite: boolean, connection?: object, sql?: string): void {
+    if (sql && this.ops.statements && this.ops.statements.length < MAX_STATEMENTS) this.ops.statements.push(sql);
     if (connection && this.poisoned.has(connection)) throw this.fired!;
     if (connection && /^(commit|end|rollback|abort)\b/i.test(what)) {
       const wrote = this.dirty.has(connection);
@@ -208,7 +214,7 @@ function wrapPgPool(pool: PgPool, tracker: FaultTracker): PgPool {
       if (prop === 'query') {
         return (...args: unknown[]) => {
           const sql = sqlOf(args[0]);
-          const failed = guarded(() => tracker.operation(statementSummary(sql), isWriteSql(sql)), args, false);
+          const failed = guarded(() => tracker.operation(statementSummary(sql), isWriteSql(sql), undefined, sql), args, false);
           if (failed) return failed.fault;
           return (target.query as (...a: unknown[]) => unknown).apply(target, args);
         };
@@ -237,7 +243,7 @@ function wrapPgClient(client: PoolClient, tracker: FaultTracker): PoolClient {
           const config = args[0] as { submit?: unknown } | string;
           const submittable = typeof config === 'object' && config !== null && typeof config.submit === 'function';
           const sql = sqlOf(config);
-          const failed = guarded(() => tracker.operation(statementSummary(sql), isWriteSql(sql), target), args, submittable);
+          const failed = guarded(() => tracker.operation(statementSummary(sql), isWriteSql(sql), target, sql), args, submittable);
           if (failed) return failed.fault;
           return (target.query as (...a: unknown[]) => unknown).apply(target, args);
         };
@@ -261,7 +267,7 @@ function wrapMysqlPool(pool: MysqlPool, tracker: FaultTracker): MysqlPool {
       if (prop === 'query' || prop === 'execute') {
         return (...args: unknown[]) => {
           const sql = sqlOf(args[0]);
-          const failed = guarded(() => tracker.operation(statementSummary(sql), isWriteSql(sql)), args, false);
+          const failed = guarded(() => tracker.operation(statementSummary(sql), isWriteSql(sql), undefined, sql), args, false);
           if (failed) return failed.fault;
           return (Reflect.get(target, prop) as (...a: unknown[]) => unknown).apply(target, args);
         };
@@ -282,7 +288,7 @@ function wrapMysqlConnection(conn: PoolConnection, tracker: FaultTracker): PoolC
       if (prop === 'query' || prop === 'execute' || prop === 'commit' || prop === 'rollback' || prop === 'beginTransaction') {
         return (...args: unknown[]) => {
           const sql = prop === 'commit' ? 'COMMIT' : prop === 'rollback' ? 'ROLLBACK' : prop === 'beginTransaction' ? 'BEGIN' : sqlOf(args[0]);
-          const failed = guarded(() => tracker.operation(statementSummary(sql), isWriteSql(sql), target), args, false);
+          const failed = guarded(() => tracker.operation(statementSummary(sql), isWriteSql(sql), target, sql), args, false);
           if (failed) {
             // Killed at once: the server rolls back whatever the connection had not committed.
             tracker.kill(target);

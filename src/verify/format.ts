@@ -14,7 +14,19 @@ export interface FormatOptions {
 
 type Colors = ReturnType<typeof pc.createColors>;
 
-const MARK = { pass: '✔', fail: '✘', skip: '–' } as const;
+const MARK = { pass: '✔', fail: '✘', 'not-run': '!', 'not-applicable': '–' } as const;
+
+/** How a status reads in every report: `pass`, `FAIL`, `not run`, `not applicable`. */
+export const STATUS_WORD = { pass: 'pass', fail: 'FAIL', 'not-run': 'not run', 'not-applicable': 'not applicable' } as const;
+
+/** How a verdict reads in every report. */
+export const VERDICT_WORD = { pass: 'PASS', fail: 'FAIL', incomplete: 'INCOMPLETE' } as const;
+
+/** `3 pass, 1 fail, 1 not run, 2 not applicable`: a count per status, the same in every report. */
+export function statusCounts(checks: readonly CheckResult[]): string {
+  const n = (s: CheckResult['status']) => checks.filter((c) => c.status === s).length;
+  return `${n('pass')} passed, ${n('fail')} failed, ${n('not-run')} not run, ${n('not-applicable')} not applicable`;
+}
 
 function colors(options: FormatOptions): Colors {
   return pc.createColors(options.color ?? pc.isColorSupported);
@@ -34,10 +46,12 @@ function colors(options: FormatOptions): Colors {
  */
 export function formatVerification(v: DagVerification, options: FormatOptions = {}): string[] {
   const c = colors(options);
-  const verdict = v.ok ? c.green('PASS') : c.red('FAIL');
+  const word = VERDICT_WORD[v.verdict];
+  const verdict = v.verdict === 'pass' ? c.green(word) : v.verdict === 'fail' ? c.red(word) : c.yellow(word);
   const lines = [`${c.bold(v.dagId)}  ${windowLabel(v.intervals)}  ${plural(v.intervals.length, 'interval')}  ${verdict}  ${c.dim(ms(v.ms))}`];
   const width = Math.max(...v.checks.map((r) => displayWidth(r.title)));
   for (const r of v.checks) lines.push(...formatCheckResult(r, { ...options, titleWidth: width }).map((l) => `  ${l}`));
+  if (v.verdict === 'incomplete') lines.push(c.yellow(`  not green: ${plural(v.checks.filter((r) => r.status === 'not-run').length, 'check')} did not run, so there is no evidence for them`));
   return lines;
 }
 
@@ -47,9 +61,9 @@ export function formatVerification(v: DagVerification, options: FormatOptions = 
  */
 export function formatCheckResult(r: CheckResult, options: FormatOptions & { titleWidth?: number } = {}): string[] {
   const c = colors(options);
-  const mark = r.status === 'pass' ? c.green(MARK.pass) : r.status === 'fail' ? c.red(MARK.fail) : c.dim(MARK.skip);
+  const mark = r.status === 'pass' ? c.green(MARK.pass) : r.status === 'fail' ? c.red(MARK.fail) : r.status === 'not-run' ? c.yellow(MARK['not-run']) : c.dim(MARK['not-applicable']);
   const title = padEndDisplay(r.title, options.titleWidth ?? 0);
-  const summary = r.status === 'skip' ? c.dim(`skipped: ${r.summary}`) : r.summary;
+  const summary = r.status === 'not-run' ? c.yellow(`not run: ${r.summary}`) : r.status === 'not-applicable' ? c.dim(`not applicable: ${r.summary}`) : r.summary;
   const seed = r.seed !== undefined ? c.dim(` (seed ${r.seed}: --shuffle --seed ${r.seed} replays it)`) : '';
   const lines = [`${mark} ${r.status === 'fail' ? c.red(title) : title}  ${summary}${seed}${r.ms > 0 ? c.dim(`  ${ms(r.ms)}`) : ''}`];
   const max = options.maxFailures ?? 3;
@@ -64,6 +78,7 @@ function formatFailure(f: CheckFailure, c: Colors): string[] {
     const cols = Object.keys(f.rows[0]!);
     lines.push(...formatTable([cols, ...f.rows.map((r) => cols.map((k) => cell(r[k] ?? null)))]).map((l) => `  ${l}`));
   }
+  for (const h of f.hints ?? []) lines.push(`  ${c.cyan('hint')}: ${h}`);
   if (f.diff) lines.push(...formatStateDiff(f.diff, { color: c.isColorSupported }).map((l) => `  ${l}`));
   return lines;
 }

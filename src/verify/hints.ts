@@ -47,3 +47,33 @@ export function parseDbTime(text: string | null): number | null {
   const ms = Date.parse(s);
   return Number.isNaN(ms) ? null : ms;
 }
+
+/**
+ * The concurrency hint: runs fail or differ only when they overlap, so they share something each
+ * takes for its own. `errors` are the failed runs' errors (a relation they name is the evidence);
+ * `tables` the tables that differ.
+ */
+export function concurrencyHint(runsAtOnce: number, maxActiveRuns: number, errors: readonly string[], tables: readonly string[] = []): string {
+  const named = new Set<string>();
+  for (const e of errors) for (const m of e.matchAll(/(?:relation|table|Table|type) "?'?([\w.$]+)"?'?/g)) named.add(m[1]!);
+  if (errors.some((e) => e.includes('pg_type_typname_nsp_index'))) named.add('a table two runs created under one name at the same moment');
+  const shared = named.size > 0 ? `they collide on ${[...named].join(', ')} (named in the errors)` : tables.length > 0 ? `they interleave their writes to ${tables.join(', ')}` : 'they share state';
+  return (
+    `the runs only go wrong when ${runsAtOnce} of them overlap (maxActiveRuns ${maxActiveRuns}): ${shared}. ` +
+    'A staging table, object or name shared by every run is used by two runs at once. Give each run its own ' +
+    "(stage_{{ ds_nodash }}, a CREATE TEMP TABLE private to the run's session) and write the target in one transaction, or set maxActiveRuns: 1"
+  );
+}
+
+/**
+ * The nondeterministic-ordering hint: the idempotency re-run, given the same rows in reverse
+ * physical order, wrote other rows, and a run in the first order gave the first result back.
+ */
+export function orderingHint(tables: readonly string[]): string {
+  return (
+    `nondeterministic ordering: ${tables.join(', ')} depend(s) on the order rows are read in. The re-run read the same rows ` +
+    'in reverse physical order (as Redshift, whose slices return rows in no fixed order, may) and wrote other rows; a run in the ' +
+    'first order gave the first result back. Look for a LIMIT whose ORDER BY has ties (add a unique tie-breaker: ORDER BY n DESC, id), ' +
+    'a query without ORDER BY whose first rows are kept, ROW_NUMBER()/FIRST_VALUE() without a total order, or LISTAGG without WITHIN GROUP'
+  );
+}

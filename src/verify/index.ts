@@ -19,7 +19,7 @@
  */
 export { verifyDag, CHECK_TITLES, type VerifyDagOptions } from './verify-dag.ts';
 export { checkIdempotency, type CheckIdempotencyOptions, type IdempotencyTarget } from './check-idempotency.ts';
-export { formatCheckResult, formatStateDiff, formatVerification, type FormatOptions } from './format.ts';
+export { formatCheckResult, formatStateDiff, formatVerification, statusCounts, STATUS_WORD, VERDICT_WORD, type FormatOptions } from './format.ts';
 export { reportJson, reportJunit, reportMarkdown, type TestReport } from './report.ts';
 export { StateReader, compareStates, describeChanges, noChanges } from './state.ts';
 export { verifyDb, type VerifyDb } from './db.ts';

@@ -18,10 +18,22 @@ export interface IntervalRunner {
 /** A runner that can also run many intervals at once and with extra task-context hooks (checks 2 and 4). */
 export interface DagRunner extends IntervalRunner {
   readonly dag: Dag;
-  /** Run `intervals` in the order given, at most `maxActiveRuns` at once. */
-  runMany(intervals: DataInterval[], maxActiveRuns?: number): Promise<DagRunResult[]>;
+  /** Run `intervals` in the order given, at most `maxActiveRuns` at once (of `other`, an instrumented copy, when given). */
+  runMany(
+    intervals: DataInterval[],
+    maxActiveRuns?: number,
+    other?: Dag,
+    onRunEnd?: (run: DagRunResult) => void,
+    hooks?: (ctx: TaskContext, base: Record<string, unknown>) => Record<string, unknown>,
+  ): Promise<DagRunResult[]>;
   /** Run one interval of another DAG object (an instrumented copy) with extra hooks, one task at a time. */
-  runWith(dag: Dag, interval: DataInterval, hooks: (ctx: TaskContext, base: Record<string, unknown>) => Record<string, unknown>): Promise<DagRunResult>;
+  runWith(
+    dag: Dag,
+    interval: DataInterval,
+    hooks: (ctx: TaskContext, base: Record<string, unknown>) => Record<string, unknown>,
+    previous?: DagRunResult | null,
+    options?: { wallClockShiftMs?: number },
+  ): Promise<DagRunResult>;
 }
 
 /**
@@ -36,18 +48,21 @@ export function dagRunner(dag: Dag, env: RunEnvironment): DagRunner {
     dag,
     run: (interval, previous = null, options = {}) =>
       runDagRun(dag, interval, { ...quiet(interval), wallClockShiftMs: options.wallClockShiftMs }, { runType: 'backfill', previous }),
-    runMany: (intervals, maxActiveRuns) =>
-      runIntervals(dag, intervals, { ...env, store: undefined, clock: new VirtualClock(intervals[0]?.end ?? new Date()) }, { runType: 'backfill', maxActiveRuns }),
-    runWith: (other, interval, hooks) => {
-      const base = env.hooks;
-      return runDagRun(other, interval, {
-        ...quiet(interval),
-        maxActiveTasks: 1,
-        hooks: (ctx) => {
-          const own = base?.(ctx) ?? {};
-          return { ...own, ...hooks(ctx, own) };
-        },
-      }, { runType: 'backfill' });
-    },
+    runMany: (intervals, maxActiveRuns, other, onRunEnd, hooks) =>
+      runIntervals(other ?? dag, intervals, { ...env, store: undefined, clock: new VirtualClock(intervals[0]?.end ?? new Date()), ...(hooks ? { hooks: layered(env, hooks) } : {}) }, {
+        runType: 'backfill',
+        maxActiveRuns,
+        ...(onRunEnd ? { onProgress: (_done: number, _total: number, run: DagRunResult) => onRunEnd(run) } : {}),
+      }),
+    runWith: (other, interval, hooks, previous = null, options = {}) =>
+      runDagRun(other, interval, { ...quiet(interval), maxActiveTasks: 1, hooks: layered(env, hooks), wallClockShiftMs: options.wallClockShiftMs }, { runType: 'backfill', previous }),
+  };
+}
+
+/** The environment's hooks with `extra` on top (extra sees the base members and may wrap them). */
+function layered(env: RunEnvironment, extra: (ctx: TaskContext, base: Record<string, unknown>) => Record<string, unknown>): (ctx: TaskContext) => Record<string, unknown> {
+  return (ctx) => {
+    const own = env.hooks?.(ctx) ?? {};
+    return { ...own, ...extra(ctx, own) };
   };
 }

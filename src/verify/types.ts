@@ -154,10 +154,22 @@ export interface StateDiff {
 }
 
 /** The verification checks, in the order they are reported. */
-export type CheckId = 'runs' | 'idempotency' | 'backfill-order' | 'replay' | 'atomicity' | 'write-interval' | 'data-checks';
+export type CheckId = 'runs' | 'idempotency' | 'backfill-order' | 'concurrency' | 'replay' | 'atomicity' | 'write-interval' | 'data-checks';
 
-/** Pass, fail, or not run (with the reason in the summary). */
-export type CheckStatus = 'pass' | 'fail' | 'skip';
+/**
+ * What a check found, with its evidence in the summary:
+ *
+ * - `pass`: it ran on everything it covers and found nothing;
+ * - `fail`: it found a fault;
+ * - `not-run`: it should have run but could not (a run failed first, a check task's upstream
+ *   failed, the window held no interval): no evidence, so the verification is not green;
+ * - `not-applicable`: there is nothing for it to check (no table declares an event time, the DAG
+ *   allows one run at a time, no task writes): neither a pass nor a gap.
+ */
+export type CheckStatus = 'pass' | 'fail' | 'not-run' | 'not-applicable';
+
+/** A verification's verdict: every check passed (or did not apply), one failed, or some did not run. */
+export type Verdict = 'pass' | 'fail' | 'incomplete';
 
 /** One finding of a check: where, what, and the diff that shows it. */
 export interface CheckFailure {
@@ -167,6 +179,8 @@ export interface CheckFailure {
   readonly diff?: StateDiff;
   /** Rows that break a rule (check 5 and key uniqueness), as text values. */
   readonly rows?: readonly Readonly<Record<string, string | null>>[];
+  /** Causes the evidence points at, each naming the evidence (the diff's tables carry their own). */
+  readonly hints?: readonly string[];
 }
 
 /** The outcome of one check for one DAG. */
@@ -174,7 +188,7 @@ export interface CheckResult {
   readonly check: CheckId;
   readonly title: string;
   readonly status: CheckStatus;
-  /** One line: what was done and what was found (or why it was skipped). */
+  /** One line: what was done and what was found (or why it did not run, or does not apply). */
   readonly summary: string;
   /** Things checked (intervals, tasks, fault points, runs) and how many of them failed. */
   readonly checked: number;
@@ -191,6 +205,9 @@ export interface DagVerification {
   readonly dagId: string;
   readonly intervals: readonly DataInterval[];
   readonly checks: readonly CheckResult[];
+  /** `fail` when a check failed, else `incomplete` when a check did not run, else `pass`. */
+  readonly verdict: Verdict;
+  /** The verdict is `pass`: green. */
   readonly ok: boolean;
   readonly ms: number;
   /** DAG runs made by verification. */

@@ -6,14 +6,16 @@ import { atomicityCheck } from './checks/atomicity.ts';
 import { forwardPass, idempotencySummary, type ForwardPass } from './checks/idempotency.ts';
 import { orderCheck, type OrderSpec } from './checks/order.ts';
 import { middleInterval, replayCheck } from './checks/replay.ts';
-import { VerifyContext, type VerifySession } from './context.ts';
+import { causeHints, type CauseEvidence } from './causes.ts';
+import { concurrencyCheck, CONCURRENT_STEP } from './checks/concurrency.ts';
+import { VerifyContext, type VerifyRun, type VerifySession } from './context.ts';
 import type { KeptState } from './keeper.ts';
 import { intervalLabel, plural, windowLabel } from './labels.ts';
 import { maskResult } from './mask-result.ts';
 import { ruleHooks, type RuleFindings } from './rules.ts';
 import { dagRunner, type DagRunner } from './runner.ts';
 import { TableSettings } from './settings.ts';
-import type { CheckFailure, CheckId, CheckResult, CheckStatus, DagVerification, StateFingerprint, VerifySettings } from './types.ts';
+import type { CheckFailure, CheckId, CheckResult, CheckStatus, DagVerification, StateFingerprint, Verdict, VerifySettings } from './types.ts';
 
 /** Options of {@link verifyDag}. */
 export interface VerifyDagOptions {
@@ -30,7 +32,10 @@ export interface VerifyDagOptions {
   /** Check 2's order: `backwards` (default) or `shuffle` with `seed`. */
   order?: 'backwards' | 'shuffle';
   seed?: number;
-  /** Check 2 with this many runs at once. */
+  /**
+   * Runs at once for the concurrency check (default: the DAG's `maxActiveRuns`): above 1, the
+   * window also runs that many intervals at once and must leave what it leaves one at a time.
+   */
   maxActiveRuns?: number;
   /** Project-level settings (`verify` in dagbox.config.ts); the DAG's own `verify` wins per table. */
   settings?: VerifySettings;
@@ -43,13 +48,14 @@ export const CHECK_TITLES: Record<CheckId, string> = {
   runs: 'runs',
   idempotency: 'idempotency',
   'backfill-order': 'backfill order',
+  concurrency: 'concurrent runs',
   replay: 'replay',
   atomicity: 'atomicity',
   'write-interval': 'write in interval',
   'data-checks': 'data checks',
 };
 
-const ALL_CHECKS: CheckId[] = ['runs', 'idempotency', 'backfill-order', 'replay', 'atomicity', 'write-interval', 'data-checks'];
+const ALL_CHECKS: CheckId[] = ['runs', 'idempotency', 'backfill-order', 'concurrency', 'replay', 'atomicity', 'write-interval', 'data-checks'];
 
 /**
  * Verify a DAG over a window on the session's services, starting from the fixtures:
@@ -80,17 +86,19 @@ export async function verifyDag(session: VerifySession, dag: Dag, env: RunEnviro
 async function verifyUnmasked(session: VerifySession, dag: Dag, env: RunEnvironment, options: VerifyDagOptions): Promise<DagVerification> {
   const started = performance.now();
   const intervals = [...options.intervals].sort((a, b) => a.start.getTime() - b.start.getTime());
-  const wanted = wantedChecks(options);
+  const wanted = new Set(options.checks ?? ALL_CHECKS.filter((c) => c !== 'atomicity' || options.faults));
+  if (options.faults) wanted.add('atomicity');
   const settings = new TableSettings(options.settings, dag.options.verify);
   const log = options.log ?? (() => {});
   const runner = dagRunner(dag, env);
   const ctx = new VerifyContext(session, runner, settings, log);
   const results = new Map<CheckId, CheckResult>();
   const put = (r: CheckResult) => results.set(r.check, r);
+  const maxActiveRuns = options.maxActiveRuns ?? dag.options.maxActiveRuns ?? 1;
 
   try {
     if (intervals.length === 0) {
-      for (const id of wanted) put(result(id, 'skip', 'the window holds no interval', 0, [], 0));
+      for (const id of wanted) put(result(id, 'not-run', 'the window holds no interval, so nothing was run or compared', 0, [], 0));
       return finish(dag.id, intervals, wanted, results, ctx, started);
     }
     if (options.restoreFirst) await ctx.restore(options.fixtures);
@@ -104,50 +112,66 @@ async function verifyUnmasked(session: VerifySession, dag: Dag, env: RunEnvironm
     const forward = await forwardPass(ctx, intervals, initial, wanted.has('idempotency'), rules.hooks);
     const forwardMs = performance.now() - t1;
     if (wanted.has('idempotency')) {
-      put(result('idempotency', forward.failures.length > 0 ? 'fail' : 'pass', idempotencySummary(forward.checked, forward.failures), forward.checked, forward.failures, forwardMs));
-      log(`idempotency: ${forward.failures.length === 0 ? 'pass' : 'FAIL'}`);
+      put(idempotencyResult(forward, intervals.length, forwardMs));
+      log(`idempotency: ${forward.failures.length === 0 ? (forward.broken ? 'not run' : 'pass') : 'FAIL'}`);
     }
     if (forward.broken) {
-      skipRest(wanted, results, `a run of ${intervalLabel(forward.broken.interval)} failed (see runs)`);
+      if (wanted.has('write-interval') && eventTables.length === 0) putRuleResults(wanted, results, rules.findings, eventTables, forwardMs);
+      notRunRest(wanted, results, `a run of ${intervalLabel(forward.broken.interval)} failed first (see runs), so this check had nothing to compare`);
       return finish(dag.id, intervals, wanted, results, ctx, started);
     }
     putRuleResults(wanted, results, rules.findings, eventTables, forwardMs);
 
     let windowState = forward.state;
     let kept: KeptState | null = await ctx.keepChanged('after the window', ctx.compare(initial, windowState));
+    let serialRebuilt = forward.failures.length === 0;
+    /** The state the window leaves run once per interval in date order (re-runs that changed things are undone). */
+    const serialState = async (): Promise<DagRunResult | null> => {
+      if (serialRebuilt) return null;
+      serialRebuilt = true;
+      await ctx.keeper.release(kept);
+      kept = null;
+      await ctx.restore(options.fixtures);
+      const single = await forwardPass(ctx, intervals, initial, false);
+      if (single.broken) return single.broken;
+      windowState = single.state;
+      kept = await ctx.keepChanged('after the window', ctx.compare(initial, windowState));
+      return null;
+    };
     try {
       if (wanted.has('replay')) put(await runReplay(ctx, intervals, forward, windowState, kept));
       if (wanted.has('atomicity')) put(await runAtomicity(ctx, intervals));
       if (wanted.has('backfill-order')) {
         const t2 = performance.now();
         if (dependsOnPastTasks(dag).length > 0) {
-          put(result('backfill-order', 'skip', `tasks ${dependsOnPastTasks(dag).join(', ')} have dependsOnPast, so the window can only run oldest first`, 0, [], 0));
+          put(result('backfill-order', 'not-applicable', `tasks ${dependsOnPastTasks(dag).join(', ')} have dependsOnPast, so the window can only run oldest first`, 0, [], 0));
         } else {
-          if (forward.failures.length > 0) {
-            // Re-runs changed the state: build the in-order state again, one run per interval.
-            await ctx.keeper.release(kept);
-            kept = null;
-            await ctx.restore(options.fixtures);
-            const single = await forwardPass(ctx, intervals, initial, false);
-            if (single.broken) {
-              put(runBroken('backfill-order', single.broken, performance.now() - t2));
-              return finish(dag.id, intervals, wanted, results, ctx, started);
-            }
-            windowState = single.state;
-            kept = await ctx.keepChanged('after the window', ctx.compare(initial, windowState));
-          }
-          const spec = orderSpec(options);
-          const outcome = await orderCheck(ctx, options.fixtures, intervals, windowState, kept!, spec);
-          const ms = performance.now() - t2;
-          const seed = spec.order === 'shuffle' ? spec.seed : undefined;
-          if (outcome.broken) put({ ...runBroken('backfill-order', outcome.broken, ms), ...(seed !== undefined ? { seed } : {}) });
+          const broken = await serialState();
+          if (broken) put(runBroken('backfill-order', broken, performance.now() - t2));
           else {
-            const summary = outcome.failure
-              ? `the window run ${outcome.description} differs from the window run in date order`
-              : `the window run ${outcome.description} from the fixtures left the same tables and objects as in date order`;
-            put(result('backfill-order', outcome.failure ? 'fail' : 'pass', summary, 1, outcome.failure ? [outcome.failure] : [], ms, seed));
+            const spec: OrderSpec = { order: options.order ?? 'backwards', seed: options.seed ?? randomSeed(), maxActiveRuns: 1 };
+            const outcome = await orderCheck(ctx, options.fixtures, intervals, windowState, kept!, spec);
+            const ms = performance.now() - t2;
+            const seed = spec.order === 'shuffle' ? spec.seed : undefined;
+            if (outcome.broken) put({ ...runBroken('backfill-order', outcome.broken, ms), ...(seed !== undefined ? { seed } : {}) });
+            else {
+              const summary = outcome.failure
+                ? `the window run ${outcome.description} differs from the window run in date order`
+                : `the window run ${outcome.description} from the fixtures left the same tables and objects as in date order`;
+              put(result('backfill-order', outcome.failure ? 'fail' : 'pass', summary, 1, outcome.failure ? [outcome.failure] : [], ms, seed));
+            }
+            log(`backfill order: ${outcome.failure || outcome.broken ? 'FAIL' : 'pass'}`);
           }
-          log(`backfill order: ${outcome.failure || outcome.broken ? 'FAIL' : 'pass'}`);
+        }
+      }
+      if (wanted.has('concurrency')) {
+        const t3 = performance.now();
+        const why = concurrencyNotApplicable(dag, intervals, maxActiveRuns, options.maxActiveRuns !== undefined);
+        if (why) put(result('concurrency', 'not-applicable', why, 0, [], 0));
+        else {
+          const broken = await serialState();
+          if (broken) put(runBroken('concurrency', broken, performance.now() - t3));
+          else put(await runConcurrency(ctx, options.fixtures, intervals, windowState, kept!, maxActiveRuns, t3));
         }
       }
     } finally {
@@ -159,26 +183,53 @@ async function verifyUnmasked(session: VerifySession, dag: Dag, env: RunEnvironm
   }
 }
 
-/** The checks to run: those asked for, else all but atomicity (which `faults` adds). */
-function wantedChecks(options: VerifyDagOptions): Set<CheckId> {
-  const wanted = new Set(options.checks ?? ALL_CHECKS.filter((c) => c !== 'atomicity' || options.faults));
-  if (options.faults) wanted.add('atomicity');
-  return wanted;
+/** Check 1's result: a fail when a re-run changed something, not run when the pass broke before every interval was re-run. */
+function idempotencyResult(forward: ForwardPass, total: number, ms: number): CheckResult {
+  if (forward.failures.length > 0) return result('idempotency', 'fail', idempotencySummary(forward.checked, forward.failures), forward.checked, forward.failures, ms);
+  if (forward.broken) {
+    const done = forward.checked > 0 ? `${forward.checked} of ${plural(total, 'interval')} re-run unchanged, then ` : '';
+    return result('idempotency', 'not-run', `${done}the run of ${intervalLabel(forward.broken.interval)} failed (see runs), so the rest of the window was never re-run`, forward.checked, [], ms);
+  }
+  if (forward.checked === 0) return result('idempotency', 'not-run', 'no interval was re-run', 0, [], ms);
+  return result('idempotency', 'pass', idempotencySummary(forward.checked, forward.failures), forward.checked, forward.failures, ms);
 }
 
-/** How check 2 reorders the window: backwards unless `order` says shuffle (with `seed`, else a fresh one). */
-function orderSpec(options: VerifyDagOptions): OrderSpec {
-  return {
-    order: options.order ?? 'backwards',
-    seed: options.seed ?? randomSeed(),
-    maxActiveRuns: options.maxActiveRuns ?? 1,
-  };
+/** Why the concurrency check does not apply, or null when it does. */
+function concurrencyNotApplicable(dag: Dag, intervals: readonly DataInterval[], maxActiveRuns: number, fromFlag: boolean): string | null {
+  const source = fromFlag ? '--max-active-runs' : `the DAG's maxActiveRuns`;
+  if (maxActiveRuns <= 1) return `${source} is 1: Airflow never runs two intervals of it at once`;
+  if (intervals.length < 3) return `the window holds ${plural(intervals.length, 'interval')}: the first runs alone to create the tables, so at least 3 are needed for two runs to overlap`;
+  const past = dependsOnPastTasks(dag);
+  if (past.length > 0) return `tasks ${past.join(', ')} have dependsOnPast, so each run waits for the one before it`;
+  return null;
+}
+
+async function runConcurrency(
+  ctx: VerifyContext,
+  fixtures: Snapshot | null,
+  intervals: DataInterval[],
+  serial: StateFingerprint,
+  kept: KeptState,
+  maxActiveRuns: number,
+  t: number,
+): Promise<CheckResult> {
+  const outcome = await concurrencyCheck(ctx, fixtures, intervals, serial, kept, maxActiveRuns);
+  const ms = performance.now() - t;
+  ctx.log(`concurrency: ${outcome.failure ? 'FAIL' : 'pass'}`);
+  const n = Math.min(maxActiveRuns, intervals.length - 1);
+  if (outcome.failure) {
+    const summary = outcome.brokenRuns > 0
+      ? `with ${n} runs at once, ${outcome.brokenRuns} of ${plural(intervals.length, 'run')} failed, though every run succeeded one at a time`
+      : `the window run ${n} at a time left other tables than run one at a time`;
+    return result('concurrency', 'fail', summary, 1, [outcome.failure], ms);
+  }
+  return result('concurrency', 'pass', `the window run ${n} at a time after its first interval (maxActiveRuns ${maxActiveRuns}) left the same tables and objects as one at a time`, 1, [], ms);
 }
 
 async function runReplay(ctx: VerifyContext, intervals: DataInterval[], forward: ForwardPass, windowState: StateFingerprint, kept: KeptState): Promise<CheckResult> {
   const mid = middleInterval(intervals);
   if (forward.failures.some((f) => f.interval?.start.getTime() === mid.start.getTime())) {
-    return result('replay', 'skip', `${intervalLabel(mid)} is not idempotent (check 1), so replaying it cannot leave the tables unchanged`, 0, [], 0);
+    return result('replay', 'not-run', `${intervalLabel(mid)} is not idempotent (check 1 failed), so replaying it cannot leave the tables unchanged`, 0, [], 0);
   }
   const t = performance.now();
   const outcome = await replayCheck(ctx, intervals, windowState, kept, forward.lastRuns);
@@ -198,12 +249,12 @@ async function runReplay(ctx: VerifyContext, intervals: DataInterval[], forward:
 
 async function runAtomicity(ctx: VerifyContext, intervals: DataInterval[]): Promise<CheckResult> {
   const t = performance.now();
-  if (!('runWith' in ctx.runner)) return result('atomicity', 'skip', 'fault injection needs the DAG itself', 0, [], 0);
+  if (!('runWith' in ctx.runner)) return result('atomicity', 'not-run', 'fault injection needs the DAG itself', 0, [], 0);
   const interval = middleInterval(intervals);
   const outcome = await atomicityCheck(ctx, ctx.runner as DagRunner, interval);
   const ms = performance.now() - t;
-  ctx.log(`atomicity: ${outcome.failures.length > 0 ? 'FAIL' : outcome.skipped ? 'skip' : 'pass'}`);
-  if (outcome.skipped) return result('atomicity', 'skip', outcome.skipped, 0, [], ms);
+  ctx.log(`atomicity: ${outcome.failures.length > 0 ? 'FAIL' : outcome.skipped ? outcome.skipped.status : 'pass'}`);
+  if (outcome.skipped) return result('atomicity', outcome.skipped.status, outcome.skipped.why, 0, [], ms);
   const summary =
     outcome.failures.length > 0
       ? `${outcome.failures.length} of ${plural(outcome.checked, 'injected failure')} left a partial result (tasks ${[...new Set(outcome.failures.map((f) => f.taskId))].join(', ')})`
@@ -214,7 +265,7 @@ async function runAtomicity(ctx: VerifyContext, intervals: DataInterval[]): Prom
 function putRuleResults(wanted: Set<CheckId>, results: Map<CheckId, CheckResult>, findings: RuleFindings, eventTables: string[], ms: number): void {
   if (wanted.has('write-interval')) {
     const { writeChecks } = findings.counts;
-    if (eventTables.length === 0) results.set('write-interval', result('write-interval', 'skip', 'no table has an event-time column (verify.eventTime)', 0, [], 0));
+    if (eventTables.length === 0) results.set('write-interval', result('write-interval', 'not-applicable', 'no table has an event-time column (verify.eventTime)', 0, [], 0));
     else
       results.set(
         'write-interval',
@@ -233,62 +284,88 @@ function putRuleResults(wanted: Set<CheckId>, results: Map<CheckId, CheckResult>
   if (wanted.has('data-checks')) results.set('data-checks', result('data-checks', 'pass', '', findings.counts.keyChecks, findings.keys, ms));
 }
 
-/** Checks 0 (runs) and 6 (data checks) from every run verification made. */
+function withCauses(f: CheckFailure, evidence: CauseEvidence): CheckFailure {
+  const more = causeHints(f, evidence);
+  return more.length === 0 ? f : { ...f, hints: [...(f.hints ?? []), ...more] };
+}
+
+/** Steps whose runs are not the DAG's own verdict: injected failures, and the concurrent replay (check 2b judges those). */
+function counts(step: string): boolean {
+  return !step.startsWith('fault') && !step.startsWith(CONCURRENT_STEP);
+}
+
+/** Checks 0 (runs) and 6 (data checks) from every run verification made, and the verdict. */
 function finish(dagId: string, intervals: DataInterval[], wanted: Set<CheckId>, results: Map<CheckId, CheckResult>, ctx: VerifyContext, started: number): DagVerification {
-  const counted = ctx.runs.filter((r) => !r.step.startsWith('fault'));
+  const counted = ctx.runs.filter((r) => counts(r.step));
   const broken = counted.filter((r) => ctx.verdict(r.run) === 'broken');
   const runFailures: CheckFailure[] = broken.map((r) => ({ interval: r.run.interval, message: `${r.step} of ${intervalLabel(r.run.interval)} failed: ${runError(r.run)}` }));
   results.set(
     'runs',
     result(
       'runs',
-      broken.length > 0 ? 'fail' : counted.length === 0 ? 'skip' : 'pass',
+      broken.length > 0 ? 'fail' : counted.length === 0 ? 'not-run' : 'pass',
       broken.length > 0 ? `${broken.length} of ${plural(counted.length, 'run')} failed` : counted.length === 0 ? 'no run was made' : `${plural(counted.length, 'run')} succeeded`,
       counted.length,
       runFailures,
       0,
     ),
   );
-  if (wanted.has('data-checks')) {
-    const keyPart = results.get('data-checks');
-    const checkRuns = counted.flatMap((r) => r.run.tasks.filter((t) => ctx.isDataCheck(t.taskId) && t.state !== 'none').map((t) => ({ r, t })));
-    const failedChecks = checkRuns.filter(({ t }) => t.state === 'failed');
-    const failures: CheckFailure[] = [
-      ...failedChecks.map(({ r, t }) => ({ interval: r.run.interval, taskId: t.taskId, message: `data check ${t.taskId} failed on ${intervalLabel(r.run.interval)} (${r.step}): ${t.error ?? 'no error message'}` })),
-      ...(keyPart?.failures ?? []),
-    ];
-    const checked = checkRuns.length + (keyPart?.checked ?? 0);
-    const status: CheckStatus = failures.length > 0 ? 'fail' : checked === 0 ? 'skip' : 'pass';
-    const summary =
-      status === 'skip'
-        ? 'the DAG has no data-check task (columnCheck, tableCheck, *_check) and no declared keys (verify.keys)'
-        : failures.length > 0
-          ? `${failures.length} data check(s) failed`
-          : [
-              checkRuns.length > 0 ? `${plural(checkRuns.length, 'data-check task run')} passed` : '',
-              keyPart && keyPart.checked > 0 ? `declared keys unique after ${plural(keyPart.checked, 'run')}` : '',
-            ]
-              .filter(Boolean)
-              .join('; ');
-    results.set('data-checks', result('data-checks', status, summary, checked, failures, 0));
-  }
-  const checks = ALL_CHECKS.filter((id) => id === 'runs' || wanted.has(id)).map((id) => results.get(id) ?? result(id, 'skip', 'not run', 0, [], 0));
-  return {
-    dagId,
-    intervals,
-    checks,
-    ok: checks.every((c) => c.status !== 'fail'),
-    ms: performance.now() - started,
-    runs: ctx.runs.length,
-  };
+  if (wanted.has('data-checks')) results.set('data-checks', dataChecksResult(ctx, counted, results.get('data-checks')));
+  const evidence: CauseEvidence = { intervals, timezone: ctx.dag?.options.timezone ?? 'UTC', statements: ctx.statements, now: Date.now() };
+  const checks = ALL_CHECKS.filter((id) => id === 'runs' || wanted.has(id))
+    .map((id) => results.get(id) ?? result(id, 'not-run', 'verification ended before this check', 0, [], 0))
+    .map((r) => (r.failures.length === 0 ? r : { ...r, failures: r.failures.map((f) => withCauses(f, evidence)) }));
+  const verdict: Verdict = checks.some((c) => c.status === 'fail') ? 'fail' : checks.some((c) => c.status === 'not-run') ? 'incomplete' : 'pass';
+  return { dagId, intervals, checks, verdict, ok: verdict === 'pass', ms: performance.now() - started, runs: ctx.runs.length };
 }
 
-function skipRest(wanted: Set<CheckId>, results: Map<CheckId, CheckResult>, why: string): void {
-  for (const id of wanted) if (!results.has(id) && id !== 'runs' && id !== 'data-checks') results.set(id, result(id, 'skip', why, 0, [], 0));
+/**
+ * Check 6 from the runs: each data-check task of each run passed, failed, or never ran (its
+ * upstream failed, it was skipped): a check task that did not run is no evidence, so it is never
+ * counted as passed.
+ */
+function dataChecksResult(ctx: VerifyContext, counted: readonly VerifyRun[], keyPart: CheckResult | undefined): CheckResult {
+  const checkTasks = [...(ctx.dag?.tasks.keys() ?? [])].filter((id) => ctx.isDataCheck(id));
+  const instances = counted.flatMap((r) =>
+    checkTasks.map((taskId) => ({ r, taskId, state: r.run.tasks.find((t) => t.taskId === taskId)?.state ?? 'none', error: r.run.tasks.find((t) => t.taskId === taskId)?.error })),
+  );
+  const passed = instances.filter((i) => i.state === 'success');
+  const failedChecks = instances.filter((i) => i.state === 'failed');
+  const notRun = instances.filter((i) => i.state !== 'success' && i.state !== 'failed');
+  const failures: CheckFailure[] = [
+    ...failedChecks.map(({ r, taskId, error }) => ({ interval: r.run.interval, taskId, message: `data check ${taskId} failed on ${intervalLabel(r.run.interval)} (${r.step}): ${error ?? 'no error message'}` })),
+    ...(keyPart?.failures ?? []),
+  ];
+  const keyChecks = keyPart?.checked ?? 0;
+  const checked = passed.length + failedChecks.length + keyChecks;
+  const parts = [
+    passed.length > 0 ? `${plural(passed.length, 'data-check task run')} passed` : '',
+    notRun.length > 0 ? `${notRunSummary(notRun)}` : '',
+    keyChecks > 0 && (keyPart?.failures.length ?? 0) === 0 ? `declared keys unique after ${plural(keyChecks, 'run')}` : '',
+  ].filter(Boolean);
+  if (failures.length > 0) return result('data-checks', 'fail', [`${failures.length} data check(s) failed`, ...parts.slice(1)].join('; '), checked, failures, 0);
+  if (notRun.length > 0) return result('data-checks', 'not-run', parts.join('; '), checked, [], 0);
+  if (checked === 0) {
+    if (checkTasks.length === 0) {
+      return result('data-checks', 'not-applicable', 'the DAG has no data-check task (columnCheck, tableCheck, *_check) and writes no table with declared keys (verify.keys)', 0, [], 0);
+    }
+    return result('data-checks', 'not-run', 'no run reached a data check', 0, [], 0);
+  }
+  return result('data-checks', 'pass', parts.join('; '), checked, [], 0);
+}
+
+/** `2 data-check task runs never ran: nps_check on 2021-02-05 (upstream_failed)` */
+function notRunSummary(list: readonly { r: VerifyRun; taskId: string; state: string }[]): string {
+  const shown = list.slice(0, 3).map((i) => `${i.taskId} on ${intervalLabel(i.r.run.interval)} (${i.state === 'none' ? 'never scheduled' : i.state})`);
+  return `${list.length} data-check task run(s) did not run: ${shown.join(', ')}${list.length > 3 ? ', ...' : ''}`;
+}
+
+function notRunRest(wanted: Set<CheckId>, results: Map<CheckId, CheckResult>, why: string): void {
+  for (const id of wanted) if (!results.has(id) && id !== 'runs' && id !== 'data-checks') results.set(id, result(id, 'not-run', why, 0, [], 0));
 }
 
 function runBroken(check: CheckId, run: DagRunResult, ms: number): CheckResult {
-  return result(check, 'skip', `a run of ${intervalLabel(run.interval)} failed (see runs): ${runError(run)}`, 0, [], ms);
+  return result(check, 'not-run', `a run of ${intervalLabel(run.interval)} failed (see runs): ${runError(run)}`, 0, [], ms);
 }
 
 function runError(run: DagRunResult): string {

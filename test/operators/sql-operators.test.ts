@@ -8,6 +8,7 @@ import mysql from 'mysql2/promise';
 import { CsvReadable } from '../../src/operators/csv-encoder.ts';
 import { s3ToWarehouse, sql, sqlToS3, sqlToSql } from '../../src/operators/index.ts';
 import { openRowSource } from '../../src/operators/row-source.ts';
+import { failureDetails } from '../../src/app/format.ts';
 import { startPipelineHarness, type PipelineHarness } from '../pipelines/harness.ts';
 
 let h: PipelineHarness;
@@ -42,6 +43,16 @@ describe('sql (SQLExecuteQueryOperator)', () => {
     expect(run.state).toBe('failed');
     expect(run.error).toMatch(/Duplicate entry '100'/);
     expect(await h.mysql('SELECT COUNT(*) AS n FROM prod.nps WHERE id = 100')).toEqual([{ n: '0' }]);
+  });
+
+  it('a failing statement is named by number and text beside the database message, with no JavaScript stack unless --verbose', async () => {
+    const run = await h.runOperator(sql({ connId: 'redshift', sql: 'SELECT 1; INSERT INTO raw_data.nope VALUES (1)' }));
+    expect(run.state).toBe('failed');
+    expect(run.error).toBe('statement 2 of 2 failed: relation "raw_data.nope" does not exist\n  INSERT INTO raw_data.nope VALUES (1)');
+    const details = failureDetails({ runId: 'r', dagId: 'd', state: 'failed', interval: { start: new Date(0), end: new Date(1) }, tasks: [{ taskId: 't', state: 'failed', tryNumber: 1, error: run.error, log: run.log.split('\n') }] } as never);
+    expect(details.join('\n')).not.toMatch(/^\s+at /m);
+    expect(details.join('\n')).not.toMatch(/node_modules/);
+    expect(run.log).toMatch(/node_modules\/pg/); // kept in the task log, for --verbose
   });
 
   it("runs the course's BEGIN; ...; END; as written, and returns the last statement's rows with exact values", async () => {

@@ -43,11 +43,11 @@ describe('checkIdempotency', () => {
     expect(text).toMatch(/hint: raw_data\.nps_loaded\.loaded_at differs only in values near the wall-clock time/);
   });
 
-  it('skips, saying why, when the run fails', async () => {
+  it('is not run, saying why, when the run fails', async () => {
     await t.session.restore(t.fixtures);
     const dag = dags.get('append_no_dedupe')!;
     // Without the session's hooks, ctx.mysql() throws: the run fails.
     const result = await checkIdempotency(t.session, dag, windowOf(dag)[0]!, { ...t.env(), hooks: () => ({}) });
-    expect([result.status, result.summary]).toEqual(['skip', 'the run of 2021-02-05 failed, so it cannot be re-run and compared']);
+    expect([result.status, result.summary]).toEqual(['not-run', 'the run of 2021-02-05 failed, so it cannot be re-run and compared']);
   });
 });

@@ -21,7 +21,8 @@ describe('dagbox test', () => {
     expect(r.stdout).toMatch(/✘ idempotency +3 of 3 intervals changed the tables when re-run/);
     expect(r.stdout).toMatch(/raw_data\.nps_append {2}after the 2nd run: 6 rows → after the 3rd run: 9 rows/);
     expect(r.stdout).toMatch(/✔ atomicity +\d+ injected failures? in 1 writing task \(upsert\)/);
-    expect(r.stdout).toMatch(/2 DAG\(s\), 14 checks: \d+ passed, 1 failed, \d+ skipped in [\d.]+m?s \(failed: append_no_dedupe\)/);
+    // Issue 20: counts per status (not run / not applicable replace "skipped"), and the concurrency check makes 8 per DAG.
+    expect(r.stdout).toMatch(/2 DAG\(s\), 16 checks: \d+ passed, 1 failed, \d+ not run, \d+ not applicable in [\d.]+m?s \(failed: append_no_dedupe\)/);
     const json = JSON.parse(readFileSync(join(project.dir, '.dagbox/reports/test.json'), 'utf8')) as { ok: boolean; dags: { dagId: string; ok: boolean; checks: { check: string; status: string }[] }[] };
     expect(json.ok).toBe(false);
     expect(json.dags.map((d) => [d.dagId, d.ok])).toEqual([
@@ -30,7 +31,7 @@ describe('dagbox test', () => {
     ]);
     const md = readFileSync(join(project.dir, '.dagbox/reports/test.md'), 'utf8');
     expect(md).toMatch(/^# dagbox test: FAILED/);
-    expect(md).toContain('| append_no_dedupe | [2021-02-05, 2021-02-08) | idempotency | **FAIL** | 3 | 3 |');
+    expect(md).toContain('| append_no_dedupe | [2021-02-05, 2021-02-08) | FAIL | idempotency | **FAIL** | 3 | 3 |');
     expect(md).toMatch(/```text\nraw_data\.nps_append/);
     // Verification runs are simulations: nothing enters the run history.
     expect(existsSync(join(project.dir, '.dagbox/runs')) ? readdirSync(join(project.dir, '.dagbox/runs')) : []).toEqual([]);
@@ -40,10 +41,10 @@ describe('dagbox test', () => {
     const r = await run('test', 'upsert_keyed', '--window', '2021-02-05..2021-02-07', '--reporter', 'junit', '--output', 'out/junit.xml', '--no-faults');
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const xml = readFileSync(join(project.dir, 'out/junit.xml'), 'utf8');
-    expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="dagbox test" tests="6" failures="0"/);
-    expect(xml).toContain('<testsuite name="upsert_keyed" tests="6" failures="0"');
+    expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="dagbox test" tests="7" failures="0" errors="0"/);
+    expect(xml).toContain('<testsuite name="upsert_keyed" tests="7" failures="0" errors="0"');
     expect(xml).toMatch(/<testcase classname="dagbox.upsert_keyed" name="idempotency" time="[\d.]+"\/>/);
-    expect(xml).toMatch(/<testcase classname="dagbox.upsert_keyed" name="write in interval" time="0.000"><skipped message="no table has an event-time column/);
+    expect(xml).toMatch(/<testcase classname="dagbox.upsert_keyed" name="write in interval" time="0.000"><skipped message="not applicable: no table has an event-time column/);
     expect(r.stdout).toMatch(/^upsert_keyed {2}\[2021-02-05, 2021-02-07\) {2}2 intervals {2}PASS/m);
   });
 
@@ -84,5 +85,34 @@ describe('dagbox dags backfill --verify', () => {
     const b = await dagbox(['dags', 'backfill', 'upsert_keyed', '-s', '2021-02-05', '-e', '2021-02-07', '--verify', '--seed', '3'], { cwd: project.dir });
     expect(b.code).toBe(2);
     expect(b.stderr).toMatch(/--seed picks the order of --shuffle/);
+  });
+});
+
+describe('dagbox dags backfill --verify with maxActiveRuns above 1', () => {
+  const multi = corpusProject(['shared_stage', 'check_after_failure']);
+  afterAll(() => multi.remove());
+  const runIn = (...args: string[]) => dagbox([...args, '--services', servicesFlag], { cwd: multi.dir });
+
+  it("replays the window the DAG's maxActiveRuns at once by default and fails on a shared staging table", async () => {
+    const r = await runIn('dags', 'backfill', 'shared_stage', '-s', '2021-02-05', '-e', '2021-02-08', '--verify');
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/verifying 3 interval\(s\) .*3 runs at once/);
+    expect(r.stdout).toMatch(/✘ concurrent runs/);
+    expect(r.stdout).toMatch(/hint: the runs only go wrong when 2 of them overlap \(maxActiveRuns 3\)/);
+    // The AWS SDK's console warnings never reach the terminal unattributed.
+    expect(r.stdout + r.stderr).not.toMatch(/^An error was encountered in a non-retryable streaming request/m);
+  });
+
+  it('a data check that never ran makes `dagbox test` exit 1, says not run, and every report agrees', async () => {
+    const r = await runIn('test', 'check_after_failure', '--window', '2021-02-05..2021-02-08', '--no-faults', '--reporter', 'junit', '--output', 'junit.xml');
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/! data checks +not run: .*check_positive on 2021-02-07 \(upstream_failed\)/);
+    expect(r.stdout).toMatch(/1 DAG\(s\), 7 checks: \d+ passed, 1 failed, \d+ not run, \d+ not applicable/);
+    const xml = readFileSync(join(multi.dir, 'junit.xml'), 'utf8');
+    expect(xml).toMatch(/name="data checks" time="[\d.]+"><error type="not run" message="not run: /);
+    const md = readFileSync(join(multi.dir, '.dagbox/reports/test.md'), 'utf8');
+    expect(md).toMatch(/\| check_after_failure \| \[2021-02-05, 2021-02-08\) \| FAIL \| data checks \| \*\*not run\*\* \|/);
+    const json = JSON.parse(readFileSync(join(multi.dir, '.dagbox/reports/test.json'), 'utf8')) as { dags: { verdict: string; checks: { check: string; status: string }[] }[] };
+    expect(json.dags[0]!.checks.find((c) => c.check === 'data-checks')!.status).toBe('not-run');
   });
 });

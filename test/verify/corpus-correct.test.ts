@@ -53,14 +53,43 @@ describe('the correct corpus', () => {
     expect(order.summary).toMatch(/shuffled \(seed 42\)/);
   });
 
-  it('with two runs at once, the order check runs the window concurrently', async () => {
+  // Issue 20 changed this: runs at once are their own check (concurrency), the order check runs backwards one at a time.
+  it('with two runs at once, the concurrency check runs the window concurrently beside the backwards order', async () => {
     const dag = dags.get('delete_range_insert')!;
-    const v = await verifyDag(t.session, dag, t.env(), { intervals: windowOf(dag), fixtures: t.fixtures, restoreFirst: true, maxActiveRuns: 2, checks: ['runs', 'backfill-order'] });
+    const v = await verifyDag(t.session, dag, t.env(), { intervals: windowOf(dag), fixtures: t.fixtures, restoreFirst: true, maxActiveRuns: 2, checks: ['runs', 'backfill-order', 'concurrency'] });
     expect(v.checks.map((c) => [c.check, c.status])).toEqual([
       ['runs', 'pass'],
       ['backfill-order', 'pass'],
+      ['concurrency', 'pass'],
     ]);
-    expect(v.checks[1]!.summary).toMatch(/backwards, 2 runs at once/);
+    expect(v.checks[1]!.summary).toMatch(/backwards from the fixtures/);
+    expect(v.checks[2]!.summary).toMatch(/run 2 at a time after its first interval \(maxActiveRuns 2\)/);
+  });
+
+  it("a DAG with maxActiveRuns 3 whose runs stage in temporary tables passes the concurrency check by default", async () => {
+    const v = await verify('temp_stage');
+    expectAllPass(v, ['runs', 'idempotency', 'backfill-order', 'concurrency', 'replay']);
+    expect(v.verdict).toBe('pass');
+  });
+
+  it('a top-N whose ORDER BY breaks ties passes idempotency on reordered rows', async () => {
+    const v = await verify('top_region_tiebreak');
+    expectAllPass(v, ['runs', 'idempotency', 'backfill-order', 'replay']);
+  });
+
+  for (const id of ['events_half_open', 'seoul_interval', 'run_day_ds']) {
+    it(`${id} (the correct twin of a hinted fault) passes every check`, async () => {
+      const v = await verify(id);
+      expectAllPass(v, ['runs', 'idempotency', 'backfill-order', 'replay', 'atomicity']);
+      if (id === 'seoul_interval') expect(v.checks.find((c) => c.check === 'write-interval')?.status).toBe('pass');
+    });
+  }
+
+  it('a DAG with maxActiveRuns 1 has nothing to check for concurrency: not applicable, still green', async () => {
+    const v = await verify('replace_tx');
+    const c = v.checks.find((x) => x.check === 'concurrency')!;
+    expect([c.status, c.summary]).toEqual(['not-applicable', "the DAG's maxActiveRuns is 1: Airflow never runs two intervals of it at once"]);
+    expect(v.ok).toBe(true);
   });
 });
 

@@ -128,6 +128,102 @@ describe('the faulty corpus', () => {
     expect(f.rows!.map((r) => r.created_at!.slice(0, 10))).toEqual(['2021-02-04', '2021-02-04', '2021-02-04']);
   });
 
+  it('a data check whose upstream failed is reported not run, never passed, and the verification is not green', async () => {
+    const v = await verify('check_after_failure');
+    expect(v.ok).toBe(false);
+    expect(v.verdict).toBe('fail');
+    expect(check(v, 'runs').status).toBe('fail');
+    expect(check(v, 'runs').failures[0]!.message).toMatch(/of 2021-02-07 failed: task load: .*check constraint/);
+    const data = check(v, 'data-checks');
+    expect(data.status).toBe('not-run');
+    expect(data.summary).toMatch(/check_positive on 2021-02-07 \(upstream_failed\)/);
+    // Two intervals were re-run before the third broke: not a pass, and it says how far it got.
+    const idem = check(v, 'idempotency');
+    expect([idem.status, idem.checked]).toEqual(['not-run', 2]);
+    expect(idem.summary).toMatch(/2 of 3 intervals re-run unchanged, then the run of 2021-02-07 failed/);
+    for (const id of ['backfill-order', 'concurrency', 'replay', 'atomicity'] as const) expect(check(v, id).status).toBe('not-run');
+    const text = formatVerification(v, { color: false }).join('\n');
+    expect(text).toMatch(/! data checks +not run: /);
+    expect(text).not.toMatch(/✔ data checks/);
+  });
+
+  it('a data check that is skipped on every run is not run, not passed: every run succeeds, yet the verification is INCOMPLETE, not green', async () => {
+    const v = await verify('check_never_runs');
+    expect(failedChecks(v)).toEqual([]);
+    expect(check(v, 'runs').status).toBe('pass');
+    const data = check(v, 'data-checks');
+    expect(data.status).toBe('not-run');
+    expect(data.summary).toMatch(/check_scores on 2021-02-05 \(skipped\)/);
+    expect([v.verdict, v.ok]).toEqual(['incomplete', false]);
+    expect(formatVerification(v, { color: false }).join('\n')).toMatch(/^check_never_runs .* INCOMPLETE .*\n[\s\S]*not green: 1 check did not run/);
+  });
+
+  it('runs that share one staging table fail the concurrent-runs check (maxActiveRuns 3), with a hint naming the collision', async () => {
+    const v = await verify('shared_stage');
+    // The stage is also written outside the load's transaction, which check 4 catches on its own.
+    expect(failedChecks(v)).toEqual(['concurrency', 'atomicity']);
+    const c = check(v, 'concurrency');
+    expect(c.summary).toMatch(/at a time|at once/);
+    const f = c.failures[0]!;
+    const hints = [...(f.hints ?? []), ...(f.diff?.tables.flatMap((t) => t.hints) ?? [])].join('\n');
+    expect(hints).toMatch(/only go wrong when 2 of them overlap \(maxActiveRuns 3\)/);
+    expect(hints).toMatch(/stage_\{\{ ds_nodash \}\}|maxActiveRuns: 1/);
+    if (f.diff) expect(f.diff.tables.map((t) => t.table)).toContain('raw_data.nps_shared');
+  });
+
+  it('a LIMIT whose ORDER BY has ties fails idempotency on reordered rows, with a hint naming nondeterministic ordering', async () => {
+    const v = await verify('top_region_tie');
+    expect(failedChecks(v)).toContain('idempotency');
+    const f = check(v, 'idempotency').failures[0]!;
+    expect(f.message).toMatch(/re-running 2021-02-05 on the same rows in another physical order changed analytics\.top_region/);
+    expect(f.hints!.join('\n')).toMatch(/nondeterministic ordering: analytics\.top_region .*LIMIT whose ORDER BY has ties/);
+    const d = tableDiff(v, 'idempotency', 'analytics.top_region');
+    expect(d.keyKind).toBe('primary key');
+    expect(d.samples[0]!.changedColumns).toEqual(['region']);
+    expect(new Set([d.samples[0]!.before!.region, d.samples[0]!.after!.region])).toEqual(new Set(['busan', 'seoul']));
+  });
+
+  const allHints = (v: DagVerification, id: CheckId) => check(v, id).failures.flatMap((f) => [...(f.hints ?? []), ...(f.diff?.tables.flatMap((t) => t.hints) ?? [])]).join('\n');
+
+  it('a closed range (BETWEEN start AND end) loads a row stamped at midnight twice; the hint names the boundary row', async () => {
+    const v = await verify('events_closed');
+    expect(failedChecks(v)).toContain('idempotency');
+    const d = tableDiff(v, 'idempotency', 'raw_data.events_closed');
+    expect(d.samples.map((s) => s.after?.created_at)).toEqual(['2021-02-06 00:00:00']);
+    expect(allHints(v, 'idempotency')).toMatch(/closed range: 1 row\(s\) of raw_data\.events_closed shown here have created_at = 2021-02-06 00:00:00, exactly the end of 2021-02-05's interval \[2021-02-05, 2021-02-06\)/);
+  });
+
+  it("a watermark read from the target's own MAX(...) is named, with the statement", async () => {
+    const v = await verify('events_watermark');
+    expect(failedChecks(v)).toContain('idempotency');
+    expect(allHints(v, 'idempotency')).toMatch(/task load_events reads raw_data\.events_wm, which it also writes: statement \d+ \(SELECT to_char\(COALESCE\(MAX\(created_at\).*is a watermark taken from the target's own MAX/);
+  });
+
+  it('a non-UTC DAG selecting DATE(created_at) = ds writes rows outside its interval; the hint names the timezone and ds', async () => {
+    const v = await verify('seoul_ds');
+    expect(failedChecks(v)).toEqual(['write-interval']);
+    const hints = allHints(v, 'write-interval');
+    expect(hints).toMatch(/timezone: the DAG runs in Asia\/Seoul, so the interval 2021-02-05T15:00Z is \[2021-02-05T15:00:00\.000Z, 2021-02-06T15:00:00\.000Z\)/);
+    expect(hints).toMatch(/on the UTC day ds = 2021-02-05/);
+  });
+
+  it("a key stamped with today's date (CURRENT_DATE) is named as the wall clock", async () => {
+    const v = await verify('run_day_today');
+    expect(failedChecks(v)).toContain('idempotency');
+    const today = new Date().toISOString().slice(0, 10);
+    expect(allHints(v, 'idempotency')).toMatch(new RegExp(`wall clock: analytics\\.event_counts\\.run_day = ${today} is today's date`));
+  });
+
+  it('an S3 key holding the wall-clock time fails idempotency; the headline names every object the diff under it shows', async () => {
+    const v = await verify('s3_key_now');
+    expect(failedChecks(v)).toContain('idempotency');
+    for (const f of check(v, 'idempotency').failures) {
+      const shown = f.diff!.objects.flatMap((o) => [...o.onlyAfter, ...o.onlyBefore].map((x) => `s3://${x.bucket}/${x.key}`));
+      expect(shown.length).toBeGreaterThan(0);
+      for (const name of shown) expect(f.message).toContain(name);
+    }
+  });
+
   it('prints the failures as a report a person can act on', async () => {
     const text = formatVerification(await verify('default_now'), { color: false }).join('\n');
     expect(text).toMatch(/^default_now {2}\[2021-02-05, 2021-02-08\) {2}3 intervals {2}FAIL/);

@@ -91,7 +91,7 @@ export function corpusProject(dagIds: string[], extra: Record<string, string> = 
   symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir');
   const copy = (name: string) =>
     writeFileSync(join(dir, 'dags', name), readFileSync(join(corpusDir, 'dags', name), 'utf8').replaceAll("from 'dagbox'", `from '${dagboxImport}'`));
-  copy('_lib.ts');
+  for (const helper of readdirSync(join(corpusDir, 'dags')).filter((f) => f.startsWith('_') && f.endsWith('.ts'))) copy(helper);
   for (const id of dagIds) copy(`${id}.ts`);
   cpSync(join(corpusDir, 'fixtures'), join(dir, 'fixtures'), { recursive: true });
   for (const [path, text] of Object.entries(extra)) {

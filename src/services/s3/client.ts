@@ -1,6 +1,7 @@
 import { DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import type { StartedService } from '../types.ts';
+import { routeWarning } from '../../run/task-scope.ts';
 import { S3_REGION } from './adapter.ts';
 
 /** Where an S3 client goes and as whom. */
@@ -50,9 +51,20 @@ export function createS3ClientFor(target: S3Target, overrides: S3ClientConfig = 
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: 2,
+    // The SDK logs to console when given no logger ("An error was encountered in a non-retryable
+    // streaming request." once per failed upload part): route it to the task's log, attributed.
+    logger: sdkLogger,
     ...overrides,
   });
 }
+
+const sdkLogger = {
+  trace: () => {},
+  debug: () => {},
+  info: () => {},
+  warn: (...args: unknown[]) => routeWarning('AWS SDK (S3)', args.map(String).join(' ')),
+  error: (...args: unknown[]) => routeWarning('AWS SDK (S3)', args.map(String).join(' ')),
+};
 
 /** Deletes every object in `bucket` (one by one: DeleteObjects needs Content-MD5, which not every local server takes), then the bucket. */
 export async function deleteBucket(client: S3Client, bucket: string): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Dag } from '../../dag/dag.ts';
 import type { DataInterval, TaskContext } from '../../dag/types.ts';
 import type { Snapshot } from '../../snapshot/index.ts';
+import { inScope } from '../../run/task-scope.ts';
 import type { VerifyContext } from '../context.ts';
 import { describePoint, FaultTracker, faultHooks, InjectedFault, type FaultPoint, type TaskOps } from '../faults.ts';
 import { instrumentDag } from '../instrument.ts';
@@ -19,8 +20,8 @@ export interface AtomicityOutcome {
   readonly checked: number;
   /** Tasks that write through the session's services. */
   readonly writers: string[];
-  /** Why nothing was injected (no writer, reference run failed), when nothing was. */
-  readonly skipped: string | null;
+  /** Why nothing was injected, when nothing was: the reference run failed (not run), or no task can leave half a write (not applicable). */
+  readonly skipped: { readonly status: 'not-run' | 'not-applicable'; readonly why: string } | null;
 }
 
 /** What one injected run observed around the target task. */
@@ -57,12 +58,12 @@ export async function atomicityCheck(ctx: VerifyContext, runner: DagRunner, inte
       return faultHooks(tracker, base);
     });
     ctx.record('fault reference run', [reference]);
-    if (ctx.verdict(reference) === 'broken') return { failures: [], checked: 0, writers: [], skipped: `the reference run of ${interval.start.toISOString()} failed` };
+    if (ctx.verdict(reference) === 'broken') return { failures: [], checked: 0, writers: [], skipped: { status: 'not-run', why: `the reference run of ${interval.start.toISOString()} failed, so no failure could be injected` } };
     const plan = [...recorded.values()].map((ops) => ({ taskId: ops.taskId, points: choosePoints(ops) })).filter((p) => p.points.length > 0);
     const writers = [...recorded.values()].filter((o) => o.writes.length > 0 || o.sites.size > 0).map((o) => o.taskId);
     if (plan.length === 0) {
       const why = writers.length === 0 ? 'no task writes through the session services or calls ctx.faultPoint' : `every writing task (${writers.join(', ')}) makes a single write, which cannot be left half done`;
-      return { failures: [], checked: 0, writers, skipped: why };
+      return { failures: [], checked: 0, writers, skipped: { status: 'not-applicable', why } };
     }
     const failures: CheckFailure[] = [];
     let checked = 0;
@@ -75,6 +76,10 @@ export async function atomicityCheck(ctx: VerifyContext, runner: DagRunner, inte
         const failure = await judge(ctx, runner, interval, start, taskId, point, seen);
         if (failure) failures.push(failure);
       }
+    }
+    if (checked === 0) {
+      const why = `none of the ${plan.reduce((n, p) => n + p.points.length, 0)} planned failure(s) in ${plan.map((p) => p.taskId).join(', ')} was reached when the interval ran again`;
+      return { failures, checked, writers, skipped: { status: 'not-run', why } };
     }
     return { failures, checked, writers, skipped: null };
   } finally {
@@ -172,12 +177,12 @@ async function inject(ctx: VerifyContext, runner: DagRunner, interval: DataInter
   // rejection (a stream callback that drops errors): record it instead of ending the process.
   process.on('unhandledRejection', onUnhandled);
   try {
-    const run = await runner.runWith(wrapped, interval, (tctx, base) => {
+    const run = await inScope({ check: `atomicity (fault in ${taskId} ${describePoint(point)})` }, () => runner.runWith(wrapped, interval, (tctx, base) => {
       const tracker = new FaultTracker(tctx.taskId, tctx.taskId === taskId ? point : null);
       trackers.set(tctx, tracker);
       all.push(tracker);
       return faultHooks(tracker, base);
-    });
+    }));
     ctx.record(`fault in ${taskId}`, [run]);
   } finally {
     process.off('unhandledRejection', onUnhandled);

@@ -5,7 +5,8 @@ import type { DagRunResult } from '../../run/index.ts';
 import type { VerifyContext } from '../context.ts';
 import { intervalLabel, plural } from '../labels.ts';
 import { describeChanges, noChanges } from '../state.ts';
-import type { CheckFailure, StateFingerprint } from '../types.ts';
+import { orderingHint } from '../hints.ts';
+import type { CheckFailure, StateChanges, StateFingerprint } from '../types.ts';
 
 /** Hooks the forward pass calls around each interval's first run (checks 5 and 6 ride along). */
 export interface ForwardHooks {
@@ -79,11 +80,18 @@ export async function rerunAndCompare(ctx: VerifyContext, interval: DataInterval
   const dag = runner?.dag ?? null;
   const moved = runner !== null && dag !== null && first !== undefined && decidesByTime(dag);
   const probe = { [WALL_CLOCK_PROBE]: <T>(fn: () => T | Promise<T>) => withWallClockShifted(WALL_CLOCK_SHIFT_MS, async () => fn()) };
-  const second = moved ? await runner.runWith(dag, interval, (_c, base) => ({ ...base, ...probe })) : await ctx.run('re-run', interval, previous);
+  const { run: second, undo } = moved
+    ? { run: await runner.runWith(dag, interval, (_c, base) => ({ ...base, ...probe }), previous), undo: async () => {} }
+    : await ctx.runReordered('re-run', interval, previous);
   const clockFinding = moved ? wallClockFinding(dag, interval, first, second) : null;
   if (clockFinding) return { state: await ctx.capture(), failure: clockFinding, broken: null, run: second };
-  if (ctx.verdict(second) === 'broken') return { state: afterFirst, failure: null, broken: second, run: second };
+  if (ctx.verdict(second) === 'broken') {
+    await undo();
+    return { state: afterFirst, failure: null, broken: second, run: second };
+  }
   const afterSecond = await ctx.capture();
+  // Later runs read the rows in the first order again.
+  await undo();
   const changes = ctx.compare(afterFirst, afterSecond);
   if (noChanges(changes)) return { state: afterSecond, failure: null, broken: null, run: second };
 
@@ -93,7 +101,22 @@ export async function rerunAndCompare(ctx: VerifyContext, interval: DataInterval
     const afterThird = await ctx.capture();
     const more = ctx.compare(afterSecond, afterThird);
     const label = intervalLabel(interval);
-    const message = `re-running ${label} changed ${describeChanges(changes)}`;
+    if (ctx.verdict(third) !== 'broken' && noChanges(ctx.compare(afterFirst, afterThird))) {
+      // The re-run on reordered rows wrote something else, and a run in the first order gives the first result back.
+      const diff = await ctx.engine.diff(more, kept, { before: 'after the re-run on reordered rows', after: 'after a run in the first row order' });
+      return {
+        state: afterThird,
+        failure: {
+          message: `re-running ${label} on the same rows in another physical order changed ${describeChanges(changes)}`,
+          interval,
+          diff,
+          hints: [orderingHint(changes.tables.map((t) => t.name))],
+        },
+        broken: null,
+        run: third,
+      };
+    }
+    const message = `re-running ${label} changed ${describeChanges(changes)}${sameObjects(changes, more) ? '' : `; the diff below is what a 3rd run changed: ${describeChanges(more)}`}`;
     if (ctx.verdict(third) === 'broken' || noChanges(more)) {
       // The third run changed nothing more: show what the second did, with counts.
       const diff = await ctx.engine.diff(changes, null, { before: 'after the 1st run', after: 'after the 2nd run' });
@@ -104,6 +127,12 @@ export async function rerunAndCompare(ctx: VerifyContext, interval: DataInterval
   } finally {
     await ctx.keeper.release(kept);
   }
+}
+
+/** Whether two sets of changes name the same tables and objects (so one headline serves both). */
+function sameObjects(a: StateChanges, b: StateChanges): boolean {
+  const names = (c: StateChanges) => [...c.tables.map((t) => t.name), ...c.objects.map((o) => o.name)].sort().join('\n');
+  return names(a) === names(b);
 }
 
 /** The idempotency check's one-line summary. */

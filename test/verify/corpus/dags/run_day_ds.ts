@@ -1,0 +1,27 @@
+import { Dag } from 'dagbox';
+import { daily, utc } from './_lib.ts';
+import { sourceEvents } from './_events.ts';
+
+/** CORRECT (the twin of run_day_today): the daily counts are stamped with the run's ds, so a re-run replaces them. */
+const dag = new Dag({ id: 'run_day_ds', ...daily });
+
+dag.task('count_events', async (ctx) => {
+  const rows = await sourceEvents(ctx, 'created_at >= ? AND created_at < ?', [utc(ctx.dataIntervalStart), utc(ctx.dataIntervalEnd)]);
+  const client = await ctx.postgres().connect();
+  try {
+    await client.query('CREATE TABLE IF NOT EXISTS analytics.event_counts_ds (run_day DATE, kind VARCHAR(16), n INT)');
+    await client.query('BEGIN');
+    await client.query('DELETE FROM analytics.event_counts_ds WHERE run_day = $1', [ctx.ds]);
+    for (const kind of [...new Set(rows.map((r) => r.kind))].sort()) {
+      await client.query('INSERT INTO analytics.event_counts_ds VALUES ($3, $1, $2)', [kind, rows.filter((r) => r.kind === kind).length, ctx.ds]);
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+});
+
+export default dag;
