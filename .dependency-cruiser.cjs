@@ -8,31 +8,32 @@
  *               ▼     ▼
  *              app                   Project, session, reporting
  *   verify ─► run, snapshot          verification builds on runs and snapshots, not on services/
- *   fixtures ─► snapshot
+ *   fixtures ─► snapshot, warehouse  fixture DDL speaks Redshift too
  *   operators ─► warehouse           operators speak SQL to the Redshift stand-in
  *   services                         starting servers (containers, local processes, given URLs)
- *   dag ─► config, template ─► schedule
+ *   run ─► warehouse                each task try gets its own warehouse connection
+ *   dag ─► config, template ─► schedule; template ─► sql (SQL templates bind through the lexer)
  *   sql, shared                      identifier quoting and the SQL lexer; generic helpers
  */
 const layers = {
   shared: [],
   sql: ['shared'],
   schedule: ['shared'],
-  template: ['schedule', 'shared'],
+  template: ['schedule', 'sql', 'shared'],
   config: ['shared'],
   dag: ['config', 'template', 'schedule', 'shared'],
   warehouse: ['sql', 'shared'],
   services: ['config', 'sql', 'shared'],
   snapshot: ['sql', 'shared'],
-  fixtures: ['snapshot', 'sql', 'shared'],
+  fixtures: ['snapshot', 'warehouse', 'sql', 'shared'],
   alerts: ['dag', 'shared'],
-  operators: ['dag', 'config', 'template', 'warehouse', 'sql', 'shared'],
-  run: ['dag', 'config', 'template', 'schedule', 'shared'],
+  operators: ['dag', 'config', 'template', 'warehouse', 'schedule', 'sql', 'shared'],
+  run: ['dag', 'config', 'template', 'warehouse', 'schedule', 'sql', 'shared'],
   verify: ['run', 'dag', 'config', 'template', 'schedule', 'snapshot', 'sql', 'shared'],
   app: ['verify', 'run', 'operators', 'alerts', 'fixtures', 'snapshot', 'services', 'warehouse', 'dag', 'config', 'template', 'schedule', 'sql', 'shared'],
   testing: ['app', 'verify', 'run', 'fixtures', 'snapshot', 'services', 'dag', 'config', 'schedule', 'sql', 'shared'],
   dev: ['app', 'verify', 'run', 'alerts', 'snapshot', 'services', 'dag', 'config', 'schedule', 'shared'],
-  cli: ['app', 'dev', 'verify', 'run', 'dag', 'config', 'schedule', 'shared'],
+  cli: ['app', 'dev', 'verify', 'run', 'services', 'dag', 'config', 'template', 'schedule', 'shared'],
 };
 
 const top = ['app', 'cli', 'dev', 'testing'];

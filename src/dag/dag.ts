@@ -68,6 +68,8 @@ const XCOM_ARG_BRAND = Symbol.for('dagbox.xcomArg');
  * return value, `task.output.key('total')` one key of it (with `multipleOutputs`). Given to
  * `.with()`, `.partial()` or `.expand()` of another task, it adds the edge and the pull at once.
  */
+// The interface below only adds a phantom member for the value's type; nothing is merged at run time.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class XComArg<T = unknown> {
   readonly [XCOM_ARG_BRAND] = true;
 
@@ -83,7 +85,6 @@ export class XComArg<T = unknown> {
 }
 
 // Type-only: the value's type, as a method so that XComArgs compare bivariantly.
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface XComArg<T = unknown> {
   __value?(value: T): void;
 }
@@ -217,7 +218,7 @@ export interface ShortCircuitOptions extends TaskArgs {
 
 /** The control-flow task builders shared by DAGs and groups. */
 interface ControlBuilders {
-  task<I extends object, R>(id: string, body: TaskFunction<I> | Operator<object>, args?: TaskArgs): Task;
+  task<I extends object>(id: string, body: TaskFunction<I> | Operator<object>, args?: TaskArgs): Task;
 }
 
 function branchTask(owner: ControlBuilders, id: string, choose: TaskFunction, args: TaskArgs): Task {

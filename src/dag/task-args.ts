@@ -1,6 +1,6 @@
 import type { TaskArgs } from './types.ts';
 import { didYouMean } from '../shared/suggest.ts';
-import { isTriggerRule, TRIGGER_RULE_ALIASES, TRIGGER_RULES } from '../run/trigger-rules.ts';
+import { isTriggerRule, TRIGGER_RULE_ALIASES, TRIGGER_RULES } from './trigger-rules.ts';
 
 /**
  * What is wrong with a task's arguments (DAG defaults merged), as the end of a sentence starting

@@ -1,7 +1,7 @@
 import type { Dag } from './dag.ts';
 import type { SourceLocation } from './types.ts';
 import { parseDate, scheduleError } from '../schedule/index.ts';
-import { sqlTemplateProblems } from '../operators/sql-template.ts';
+import { sqlTemplateProblems } from '../template/sql-template.ts';
 import { checkTemplate } from '../template/index.ts';
 import { didYouMean } from '../shared/suggest.ts';
 import { taskArgsProblem } from './task-args.ts';
@@ -89,7 +89,6 @@ export function validateDag(dag: Dag): DagProblem[] {
     if (problem) problems.push({ message: `${name}: task "${task.id}" ${problem}`, location: task.location });
   }
 
-  const paramNames = Object.keys(o.params ?? {});
   for (const task of dag.tasks.values()) {
     const op = task.operator;
     if (!op) continue;

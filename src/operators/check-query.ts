@@ -3,7 +3,7 @@ import { quotePgIdent, quoteMysqlIdent } from '../sql/identifiers.ts';
 import { mysqlRun } from './mysql-exec.ts';
 import { bindForTask, singleStatement, splitTableName } from './operator-support.ts';
 import { pgRun } from './pg-exec.ts';
-import type { SqlParameters } from './sql-template.ts';
+import type { SqlParameters } from '../template/sql-template.ts';
 import type { SqlTarget } from './sql-target.ts';
 
 /** Quote an identifier for the target's dialect. */

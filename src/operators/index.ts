@@ -33,8 +33,8 @@ export type { CheckOutcome, ColumnCheckArgs, ColumnChecks, ColumnMeasure } from 
 export { tableCheck } from './table-check.ts';
 export type { TableCheck, TableCheckArgs } from './table-check.ts';
 export type { CheckCondition } from './check-compare.ts';
-export { bindSqlTemplate } from './sql-template.ts';
-export type { BindOptions, BoundStatement, SqlParameters } from './sql-template.ts';
+export { bindSqlTemplate } from '../template/sql-template.ts';
+export type { BindOptions, BoundStatement, SqlParameters } from '../template/sql-template.ts';
 export { writeCsvToS3 } from './csv-object.ts';
 export type { CsvObject } from './csv-object.ts';
 export type { LoadMethod, LoadResult } from './warehouse-load.ts';

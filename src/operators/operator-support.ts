@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { TaskContext } from '../dag/types.ts';
 import type { Dialect } from '../sql/sql-lexer.ts';
 import { SESSION_BUCKET } from '../warehouse/s3-location.ts';
-import { bindSqlTemplate, type BoundStatement, type SqlParameters } from './sql-template.ts';
+import { bindSqlTemplate, type BoundStatement, type SqlParameters } from '../template/sql-template.ts';
 
 /** SQL given to an operator: text, a `.sql` file (a `file:` URL, e.g. `new URL('sql/x.sql', import.meta.url)`), or a list of them. */
 export type SqlInput = string | URL | readonly (string | URL)[];

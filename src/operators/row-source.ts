@@ -1,6 +1,6 @@
 import type { FieldPacket } from 'mysql2/promise';
 import type { Readable } from 'node:stream';
-import type { BoundStatement } from './sql-template.ts';
+import type { BoundStatement } from '../template/sql-template.ts';
 import { mysqlStream, type RowSink } from './mysql-exec.ts';
 import { pgStream, type PgColumn } from './pg-exec.ts';
 import type { SqlTarget } from './sql-target.ts';

@@ -5,9 +5,9 @@ import type { Duration, Operator, TaskContext } from '../dag/types.ts';
 import { parseDuration } from '../schedule/index.ts';
 import { checkRow } from './check-query.ts';
 import { resolveBucket } from './operator-support.ts';
-import type { SqlParameters } from './sql-template.ts';
+import type { SqlParameters } from '../template/sql-template.ts';
 import { withSqlTarget } from './sql-target.ts';
-import { underProbe } from '../run/wall-clock.ts';
+import { underProbe } from '../shared/wall-clock.ts';
 
 /** Arguments every sensor takes (Airflow's BaseSensorOperator). */
 export interface SensorArgs {

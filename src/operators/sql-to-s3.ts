@@ -5,7 +5,7 @@ import { s3Url, type S3Location } from '../warehouse/s3-location.ts';
 import { CsvReadable } from './csv-encoder.ts';
 import { bindForTask, resolveBucket, singleStatement } from './operator-support.ts';
 import { openRowSource } from './row-source.ts';
-import type { SqlParameters } from './sql-template.ts';
+import type { SqlParameters } from '../template/sql-template.ts';
 import { withSqlTarget } from './sql-target.ts';
 
 /** Arguments of {@link sqlToS3} (Airflow's SqlToS3Operator). */

@@ -8,7 +8,7 @@ import { CsvEncoder } from './csv-encoder.ts';
 import { loadMysqlTable } from './mysql-load.ts';
 import { bindForTask, fieldWhere, singleStatement, splitTableName } from './operator-support.ts';
 import { openRowSource, type SourceColumn } from './row-source.ts';
-import type { SqlParameters } from './sql-template.ts';
+import type { SqlParameters } from '../template/sql-template.ts';
 import { withSqlTarget, type SqlTarget } from './sql-target.ts';
 import { loadPostgresTable, type LoadMethod, type LoadResult } from './warehouse-load.ts';
 

@@ -5,7 +5,7 @@ import { leadingKeyword, lexSql } from '../sql/sql-lexer.ts';
 import { mysqlRun } from './mysql-exec.ts';
 import { bindForTask, jsonSafe, readSqlInput, type SqlInput } from './operator-support.ts';
 import { pgRun } from './pg-exec.ts';
-import type { BoundStatement, SqlParameters } from './sql-template.ts';
+import type { BoundStatement, SqlParameters } from '../template/sql-template.ts';
 import { withSqlTarget, type SqlTarget } from './sql-target.ts';
 
 /** Arguments of {@link sql} (Airflow's SQLExecuteQueryOperator). */

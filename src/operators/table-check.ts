@@ -3,7 +3,7 @@ import { isTrivia, lexSql, type Dialect } from '../sql/sql-lexer.ts';
 import { checkRow, quotedTable, whereClause } from './check-query.ts';
 import { report, type CheckOutcome } from './column-check.ts';
 import { fieldWhere, jsonSafe } from './operator-support.ts';
-import type { SqlParameters } from './sql-template.ts';
+import type { SqlParameters } from '../template/sql-template.ts';
 import { withSqlTarget, type SqlTarget } from './sql-target.ts';
 
 /** One table check: a SQL boolean expression over the table (row-level, or an aggregate such as `COUNT(*) = 10`). */

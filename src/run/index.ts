@@ -32,8 +32,8 @@ export { renderTaskFields } from './render-fields.ts';
 export { runIdFor } from './run-shared.ts';
 export { scheduleSpecOf } from './schedule-spec.ts';
 export { TaskTimeoutError } from './task-instance.ts';
-export { evaluateTriggerRule } from './trigger-rules.ts';
-export type { TriggerDecision, UpstreamTally } from './trigger-rules.ts';
+export { evaluateTriggerRule } from '../dag/trigger-rules.ts';
+export type { TriggerDecision, UpstreamTally } from '../dag/trigger-rules.ts';
 export { RunStore } from './store.ts';
 export type {
   DagRunResult,

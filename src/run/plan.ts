@@ -7,7 +7,7 @@ import { scheduleSpecOf } from './schedule-spec.ts';
 import { isXComArg } from '../dag/dag.ts';
 import { DEFAULT_POOL } from './slots.ts';
 import { taskArgsProblem } from '../dag/task-args.ts';
-import { canonicalTriggerRule } from './trigger-rules.ts';
+import { canonicalTriggerRule } from '../dag/trigger-rules.ts';
 
 /** Airflow's default retry_delay: 5 minutes. */
 export const DEFAULT_RETRY_DELAY_MS = 5 * 60_000;

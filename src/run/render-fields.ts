@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { relative } from 'node:path';
 import type { Dag } from '../dag/dag.ts';
 import type { Connections, DataInterval, Operator, Variables } from '../dag/types.ts';
-import { bindSql } from '../operators/sql-template.ts';
+import { bindSql } from '../template/sql-template.ts';
 import { render, renderParts } from '../template/index.ts';
 import type { TemplateScope } from '../template/index.ts';
 import type { Dialect } from '../sql/sql-lexer.ts';

@@ -2,20 +2,20 @@ import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TaskCallback, TaskContext, TaskState } from '../dag/types.ts';
 import { errorMessage } from '../shared/errors.ts';
-import { renderParts, type TemplateScope, render } from '../template/index.ts';
+import { renderParts, type TemplateScope } from '../template/index.ts';
 import { openTryWarehouse, type TryWarehouse } from '../warehouse/warehouse-pool.ts';
 import type { TaskPlan } from './plan.ts';
 import { renderOperatorArgs } from './render-fields.ts';
 import { shiftMysqlClock } from './try-clock.ts';
 import type { RunShared } from './run-shared.ts';
 import { TaskLogBuffer } from './task-log.ts';
-import { inScope } from './task-scope.ts';
+import { inScope } from '../shared/task-scope.ts';
 import type { TaskInstanceResult } from './types.ts';
 import { RETURN_VALUE } from './xcom.ts';
 import { isXComArg } from '../dag/dag.ts';
 import { isFailNow, isSkip } from '../dag/errors.ts';
 import { controlSkips } from './control.ts';
-import { underProbe } from './wall-clock.ts';
+import { underProbe } from '../shared/wall-clock.ts';
 
 /** How a task instance is run: a DAG run retries and calls callbacks; `tasks test` does neither. */
 export interface TaskRunMode {

@@ -7,8 +7,8 @@ import type { Slots } from './slots.ts';
 import { errorMessage } from '../shared/errors.ts';
 import { pendingResult, resolveValue, runTaskInstance, setTaskState } from './task-instance.ts';
 import type { InstanceOutcome } from './task-instance.ts';
-import { countUpstream, emptyTally, evaluateTriggerRule } from './trigger-rules.ts';
-import type { TriggerDecision, UpstreamTally } from './trigger-rules.ts';
+import { countUpstream, emptyTally, evaluateTriggerRule } from '../dag/trigger-rules.ts';
+import type { TriggerDecision, UpstreamTally } from '../dag/trigger-rules.ts';
 import type { DagRunResult, TaskInstanceResult } from './types.ts';
 
 const RUN_MODE = { retries: true, callbacks: true } as const;

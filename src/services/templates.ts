@@ -99,7 +99,7 @@ async function copyTree(from: string, to: string, account: Account | undefined):
     // cp says "No space left on device" once per file; once is enough, with the room needed.
     if (!/No space left on device/.test(errorMessage(error))) throw error;
     const mb = await runCommand('du', ['-sm', from], { timeoutMs: 60_000 }).then((out) => `${out.split(/\s/)[0]} MB`, () => 'its size');
-    throw new Error(`No space left on device in ${join(to, '..')} while copying the data directory template ${from} (${mb}); free some space or point TMPDIR at a folder with more room.`);
+    throw new Error(`No space left on device in ${join(to, '..')} while copying the data directory template ${from} (${mb}); free some space or point TMPDIR at a folder with more room.`, { cause: error });
   }
   if (account && statSync(to).uid !== account.uid) {
     await runCommand('chown', ['-R', `${account.uid}:${account.gid}`, to], { timeoutMs: 60_000 });

@@ -3,7 +3,7 @@ import type { DataInterval } from '../dag/types.ts';
 import type { DagRunResult } from '../run/index.ts';
 import type { Snapshot } from '../snapshot/index.ts';
 import type { ServiceClients } from '../snapshot/service-clients.ts';
-import { inScope } from '../run/task-scope.ts';
+import { inScope } from '../shared/task-scope.ts';
 import { verifyDb, type VerifyDb } from './db.ts';
 import { DiffEngine } from './diff.ts';
 import { FaultTracker, faultHooks } from './faults.ts';

@@ -73,7 +73,12 @@ export class Lockstep {
         }, TURN_GUARD_MS);
         this.timer.unref();
       }
-      if (this.live().length < 2) for (const [r, resolve] of this.waiting) (this.waiting.delete(r), resolve());
+      if (this.live().length < 2) {
+        for (const [r, resolve] of this.waiting) {
+          this.waiting.delete(r);
+          resolve();
+        }
+      }
       return;
     }
   }

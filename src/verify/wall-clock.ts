@@ -3,7 +3,7 @@ import type { DataInterval } from '../dag/types.ts';
 import type { DagRunResult } from '../run/index.ts';
 import { intervalLabel } from './labels.ts';
 import type { CheckFailure } from './types.ts';
-export { withWallClockShifted, WALL_CLOCK_PROBE } from '../run/wall-clock.ts';
+export { withWallClockShifted, WALL_CLOCK_PROBE } from '../shared/wall-clock.ts';
 
 /** How far the wall clock moves for the re-run: over a year and some hours, so dates, weekdays and hours all change. */
 export const WALL_CLOCK_SHIFT_MS = (400 * 24 + 7) * 3_600_000;

@@ -1,8 +1,8 @@
 import type { ClientBase, QueryConfig, QueryResult } from 'pg';
 import { isS3Copy, parseCopy } from './copy-command.ts';
 import { copyFromS3, type S3Access } from './copy-from-s3.ts';
-import { translateText, translateTokens, translateCached } from './redshift-translate.ts';
-import { leadingKeyword, lexSql, splitStatements, type Statement } from '../sql/sql-lexer.ts';
+import { translateTokens, translateCached } from './redshift-translate.ts';
+import { leadingKeyword, lexSql, type Statement } from '../sql/sql-lexer.ts';
 import { prepareWarehouseSession } from './redshift-dialect.ts';
 import { isUnload, parseUnload } from './unload-command.ts';
 import { unloadToS3 } from './unload-to-s3.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bindSql, bindSqlTemplate, type SqlParameters } from '../../src/operators/sql-template.ts';
+import { bindSql, bindSqlTemplate, type SqlParameters } from '../../src/template/sql-template.ts';
 import { renderParts, templateScope } from '../../src/template/index.ts';
 import type { Dialect } from '../../src/sql/sql-lexer.ts';
 

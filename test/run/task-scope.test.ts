@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Dag } from '../../src/dag/dag.ts';
 import { runDagRun } from '../../src/run/index.ts';
-import { inScope, routeWarning, scopeLabel } from '../../src/run/task-scope.ts';
+import { inScope, routeWarning, scopeLabel } from '../../src/shared/task-scope.ts';
 import { testEnv } from './helpers.ts';
 
 // Issue 20: a library's warning (the AWS SDK prints "An error was encountered in a non-retryable

@@ -1,7 +1,7 @@
 import { DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import type { StartedService } from '../types.ts';
-import { routeWarning } from '../../run/task-scope.ts';
+import { routeWarning } from '../../shared/task-scope.ts';
 import { S3_REGION } from './adapter.ts';
 
 /** Where an S3 client goes and as whom. */

@@ -1,7 +1,7 @@
 import type { Dag } from '../../dag/dag.ts';
 import type { DataInterval, TaskContext } from '../../dag/types.ts';
 import type { Snapshot } from '../../snapshot/index.ts';
-import { inScope } from '../../run/task-scope.ts';
+import { inScope } from '../../shared/task-scope.ts';
 import type { VerifyContext } from '../context.ts';
 import { describePoint, FaultTracker, faultHooks, InjectedFault, type FaultPoint, type TaskOps } from '../faults.ts';
 import { instrumentDag } from '../instrument.ts';

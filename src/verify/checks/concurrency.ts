@@ -2,7 +2,7 @@ import type { DataInterval, TaskContext } from '../../dag/types.ts';
 import { instrumentDag } from '../instrument.ts';
 import { Lockstep, lockstepHooks } from '../lockstep.ts';
 import type { DagRunResult } from '../../run/index.ts';
-import { inScope } from '../../run/task-scope.ts';
+import { inScope } from '../../shared/task-scope.ts';
 import type { Snapshot } from '../../snapshot/index.ts';
 import type { VerifyContext } from '../context.ts';
 import { concurrencyHint } from '../hints.ts';

@@ -1,5 +1,5 @@
-import { parseTemplate, type TemplateNode } from '../template/parse.ts';
-import { TemplateError, type TemplatePart } from '../template/types.ts';
+import { parseTemplate, type TemplateNode } from './parse.ts';
+import { TemplateError, type TemplatePart } from './types.ts';
 import { HOLE_CLOSE, HOLE_OPEN, isTrivia, leadingKeyword, lexSql, splitStatements, stringValue, type Dialect, type Token } from '../sql/sql-lexer.ts';
 
 /** One statement ready to send: text with placeholders, and the values bound to them, in order. */

@@ -1,4 +1,4 @@
-import type { TaskState, TriggerRule } from '../dag/types.ts';
+import type { TaskState, TriggerRule } from './types.ts';
 
 /** Counts of a task's upstream task instances by final state (a mapped upstream counts once per map index). */
 export interface UpstreamTally {
