@@ -14,6 +14,13 @@ import type { ServicesFlag } from '../app/session.ts';
 
 /** `dagbox tasks list|render|test`. */
 export function registerTaskCommands(tasks: Command, io: Io, state: { exitCode: number }): void {
+  registerListCommand(tasks, io);
+  registerRenderCommand(tasks, io);
+  registerTestCommand(tasks, io, state);
+}
+
+/** `dagbox tasks list`: the tasks of a DAG in run order. */
+function registerListCommand(tasks: Command, io: Io): void {
   tasks
     .command('list')
     .description('List the tasks of a DAG in run order, with their kind and upstream tasks')
@@ -49,7 +56,10 @@ export function registerTaskCommands(tasks: Command, io: Io, state: { exitCode: 
         io.out(`${padEndDisplay(id, width)}  ${pc.cyan(t.kind)}${mapped}${rule}${up}`);
       }
     });
+}
 
+/** `dagbox tasks render`: a task's templated fields for one interval. */
+function registerRenderCommand(tasks: Command, io: Io): void {
   tasks
     .command('render')
     .description("Render a task's templated fields for the interval at DATE, without running anything")
@@ -76,7 +86,10 @@ export function registerTaskCommands(tasks: Command, io: Io, state: { exitCode: 
         io.out(`${pc.cyan(`# ${field}`)}\n${typeof value === 'string' ? value : JSON.stringify(value, null, 2)}`);
       }
     });
+}
 
+/** `dagbox tasks test`: run one task for one interval without recording state. */
+function registerTestCommand(tasks: Command, io: Io, state: { exitCode: number }): void {
   tasks
     .command('test')
     .description('Run one task for the interval at DATE: upstream tasks are not run, no state is recorded')

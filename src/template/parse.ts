@@ -58,7 +58,6 @@ function tags(template: string): Tag[] {
     const m = open.exec(template);
     let text = template.slice(at, m ? m.index : template.length);
     if (stripNext) text = text.replace(/^\s+/, '');
-    stripNext = false;
     if (!m) {
       if (text) out.push({ kind: 'text', text, source: text, offset: at });
       return out;
@@ -219,214 +218,261 @@ const LITERAL_NAMES: Record<string, unknown> = { True: true, true: true, False: 
 export function parseExpression(body: string): Expr {
   const tokens = tokenize(body);
   if (tokens.length === 0) throw new SyntaxProblem('the expression is empty; write a name such as {{ ds }}');
-  let i = 0;
-  const peek = (offset = 0): Token | undefined => tokens[i + offset];
-  const isOp = (t: Token | undefined, value: string): boolean => t?.type === 'op' && t.value === value;
-  const isName = (t: Token | undefined, value: string): boolean => t?.type === 'name' && t.value === value;
-  const expectOp = (value: string, context: string): void => {
-    const t = tokens[i++];
-    if (!isOp(t, value)) throw new SyntaxProblem(`expected "${value}" ${context}, found ${describe(t)}`);
-  };
+  const parser = new ExpressionParser(tokens);
+  const expr = parser.conditional();
+  if (parser.i < tokens.length) throw new SyntaxProblem(`unexpected ${describe(tokens[parser.i])} after the expression`);
+  return expr;
+}
 
-  function conditional(): Expr {
-    const then = or();
-    if (!isName(peek(), 'if')) return then;
-    i++;
-    const test = or();
-    if (!isName(peek(), 'else')) return { kind: 'cond', test, then, otherwise: null };
-    i++;
-    return { kind: 'cond', test, then, otherwise: conditional() };
+/** Whether `t` is the operator `value`. */
+function isOp(t: Token | undefined, value: string): boolean {
+  return t?.type === 'op' && t.value === value;
+}
+
+/** Whether `t` is the name (keyword) `value`. */
+function isName(t: Token | undefined, value: string): boolean {
+  return t?.type === 'name' && t.value === value;
+}
+
+/** A recursive-descent parser over the tokens of one expression; `i` is the cursor. */
+class ExpressionParser {
+  i = 0;
+
+  constructor(private readonly tokens: Token[]) {}
+
+  /** The token `offset` places after the cursor, without consuming it. */
+  peek(offset = 0): Token | undefined {
+    return this.tokens[this.i + offset];
   }
-  function or(): Expr {
-    let left = and();
-    while (isName(peek(), 'or')) {
-      i++;
-      left = { kind: 'binary', op: 'or', left, right: and() };
+
+  /** Consume the operator `value` or fail, saying where it was expected. */
+  expectOp(value: string, context: string): void {
+    const t = this.tokens[this.i++];
+    if (!isOp(t, value)) throw new SyntaxProblem(`expected "${value}" ${context}, found ${describe(t)}`);
+  }
+
+  /** `a if c else b` (the lowest precedence). */
+  conditional(): Expr {
+    const then = this.or();
+    if (!isName(this.peek(), 'if')) return then;
+    this.i++;
+    const test = this.or();
+    if (!isName(this.peek(), 'else')) return { kind: 'cond', test, then, otherwise: null };
+    this.i++;
+    return { kind: 'cond', test, then, otherwise: this.conditional() };
+  }
+
+  /** `a or b`. */
+  or(): Expr {
+    let left = this.and();
+    while (isName(this.peek(), 'or')) {
+      this.i++;
+      left = { kind: 'binary', op: 'or', left, right: this.and() };
     }
     return left;
   }
-  function and(): Expr {
-    let left = not();
-    while (isName(peek(), 'and')) {
-      i++;
-      left = { kind: 'binary', op: 'and', left, right: not() };
+
+  /** `a and b`. */
+  and(): Expr {
+    let left = this.not();
+    while (isName(this.peek(), 'and')) {
+      this.i++;
+      left = { kind: 'binary', op: 'and', left, right: this.not() };
     }
     return left;
   }
-  function not(): Expr {
-    if (isName(peek(), 'not')) {
-      i++;
-      return { kind: 'unary', op: 'not', operand: not() };
+
+  /** `not a`. */
+  not(): Expr {
+    if (isName(this.peek(), 'not')) {
+      this.i++;
+      return { kind: 'unary', op: 'not', operand: this.not() };
     }
-    return compare();
+    return this.compare();
   }
-  function compare(): Expr {
-    let left = concat();
+
+  /** Comparisons, `in`, `not in` and `is [not] test`. */
+  compare(): Expr {
+    let left = this.concat();
     for (;;) {
-      const t = peek();
+      const t = this.peek();
       if (t?.type === 'op' && COMPARE.has(t.value)) {
-        i++;
-        left = { kind: 'binary', op: t.value, left, right: concat() };
+        this.i++;
+        left = { kind: 'binary', op: t.value, left, right: this.concat() };
       } else if (isName(t, 'in')) {
-        i++;
-        left = { kind: 'binary', op: 'in', left, right: concat() };
-      } else if (isName(t, 'not') && isName(peek(1), 'in')) {
-        i += 2;
-        left = { kind: 'unary', op: 'not', operand: { kind: 'binary', op: 'in', left, right: concat() } };
+        this.i++;
+        left = { kind: 'binary', op: 'in', left, right: this.concat() };
+      } else if (isName(t, 'not') && isName(this.peek(1), 'in')) {
+        this.i += 2;
+        left = { kind: 'unary', op: 'not', operand: { kind: 'binary', op: 'in', left, right: this.concat() } };
       } else if (isName(t, 'is')) {
-        i++;
-        const negated = isName(peek(), 'not');
-        if (negated) i++;
-        const name = tokens[i++];
+        this.i++;
+        const negated = isName(this.peek(), 'not');
+        if (negated) this.i++;
+        const name = this.tokens[this.i++];
         if (name?.type !== 'name') throw new SyntaxProblem(`expected a test name after "is", such as "none" or "defined", found ${describe(name)}`);
         left = { kind: 'test', value: left, name: name.value, negated };
       } else return left;
     }
   }
-  function concat(): Expr {
-    let left = sum();
-    while (isOp(peek(), '~')) {
-      i++;
-      left = { kind: 'binary', op: '~', left, right: sum() };
+
+  /** String concatenation with `~`. */
+  concat(): Expr {
+    let left = this.sum();
+    while (isOp(this.peek(), '~')) {
+      this.i++;
+      left = { kind: 'binary', op: '~', left, right: this.sum() };
     }
     return left;
   }
-  function sum(): Expr {
-    let left = product();
-    while (isOp(peek(), '+') || isOp(peek(), '-')) {
-      const op = (tokens[i++] as { value: string }).value;
-      left = { kind: 'binary', op, left, right: product() };
+
+  /** `+` and `-`. */
+  sum(): Expr {
+    let left = this.product();
+    while (isOp(this.peek(), '+') || isOp(this.peek(), '-')) {
+      const op = (this.tokens[this.i++] as { value: string }).value;
+      left = { kind: 'binary', op, left, right: this.product() };
     }
     return left;
   }
-  function product(): Expr {
-    let left = unary();
-    while (['*', '/', '//', '%'].some((op) => isOp(peek(), op))) {
-      const op = (tokens[i++] as { value: string }).value;
-      left = { kind: 'binary', op, left, right: unary() };
+
+  /** `*`, `/`, `//` and `%`. */
+  product(): Expr {
+    let left = this.unary();
+    while (['*', '/', '//', '%'].some((op) => isOp(this.peek(), op))) {
+      const op = (this.tokens[this.i++] as { value: string }).value;
+      left = { kind: 'binary', op, left, right: this.unary() };
     }
     return left;
   }
-  function unary(): Expr {
-    if (isOp(peek(), '-') || isOp(peek(), '+')) {
-      const op = (tokens[i++] as { value: string }).value as '-' | '+';
-      return filters({ kind: 'unary', op, operand: unary() });
+
+  /** Unary `-` / `+`, then filters over a postfix expression. */
+  unary(): Expr {
+    if (isOp(this.peek(), '-') || isOp(this.peek(), '+')) {
+      const op = (this.tokens[this.i++] as { value: string }).value as '-' | '+';
+      return this.filters({ kind: 'unary', op, operand: this.unary() });
     }
-    return filters(postfix(primary()));
+    return this.filters(this.postfix(this.primary()));
   }
-  function filters(value: Expr): Expr {
+
+  /** `| name(args)` filters applied to `value`. */
+  filters(value: Expr): Expr {
     let expr = value;
-    while (isOp(peek(), '|')) {
-      i++;
-      const name = tokens[i++];
+    while (isOp(this.peek(), '|')) {
+      this.i++;
+      const name = this.tokens[this.i++];
       if (name?.type !== 'name') throw new SyntaxProblem(`expected a filter name after "|", found ${describe(name)}`);
       let args: Expr[] = [];
       let kwargs: [string, Expr][] = [];
-      if (isOp(peek(), '(')) {
-        i++;
-        ({ args, kwargs } = callArguments(name.value));
+      if (isOp(this.peek(), '(')) {
+        this.i++;
+        ({ args, kwargs } = this.callArguments(name.value));
       }
-      expr = postfix({ kind: 'filter', value: expr, name: name.value, args, kwargs });
+      expr = this.postfix({ kind: 'filter', value: expr, name: name.value, args, kwargs });
     }
     return expr;
   }
-  function primary(): Expr {
-    const t = tokens[i++];
+
+  /** A literal, a name, a parenthesised expression, a list or a dict. */
+  primary(): Expr {
+    const t = this.tokens[this.i++];
     if (!t) throw new SyntaxProblem('the expression ends too early');
     if (t.type === 'number') return { kind: 'literal', value: t.value };
     if (t.type === 'string') {
       let value = t.value;
-      while (peek()?.type === 'string') value += (tokens[i++] as { value: string }).value;
+      while (this.peek()?.type === 'string') value += (this.tokens[this.i++] as { value: string }).value;
       return { kind: 'literal', value };
     }
     if (t.type === 'name') return Object.hasOwn(LITERAL_NAMES, t.value) ? { kind: 'literal', value: LITERAL_NAMES[t.value] } : { kind: 'name', name: t.value };
     if (t.value === '(') {
-      const inner = conditional();
-      expectOp(')', 'to close "("');
+      const inner = this.conditional();
+      this.expectOp(')', 'to close "("');
       return inner;
     }
     if (t.value === '[') {
       const items: Expr[] = [];
-      while (!isOp(peek(), ']')) {
-        items.push(conditional());
-        if (!isOp(peek(), ']')) expectOp(',', 'between list items');
+      while (!isOp(this.peek(), ']')) {
+        items.push(this.conditional());
+        if (!isOp(this.peek(), ']')) this.expectOp(',', 'between list items');
       }
-      i++;
+      this.i++;
       return { kind: 'list', items };
     }
     if (t.value === '{') {
       const entries: [Expr, Expr][] = [];
-      while (!isOp(peek(), '}')) {
-        const key = conditional();
-        expectOp(':', 'after a dict key');
-        entries.push([key, conditional()]);
-        if (!isOp(peek(), '}')) expectOp(',', 'between dict items');
+      while (!isOp(this.peek(), '}')) {
+        const key = this.conditional();
+        this.expectOp(':', 'after a dict key');
+        entries.push([key, this.conditional()]);
+        if (!isOp(this.peek(), '}')) this.expectOp(',', 'between dict items');
       }
-      i++;
+      this.i++;
       return { kind: 'dict', entries };
     }
     throw new SyntaxProblem(`expected a name, a number or a quoted string, found ${describe(t)}`);
   }
-  function postfix(start: Expr): Expr {
+
+  /** `.attr`, `[key]` / slices and calls after `start`. */
+  postfix(start: Expr): Expr {
     let expr = start;
     for (;;) {
-      const t = peek();
+      const t = this.peek();
       if (isOp(t, '.')) {
-        i++;
-        const name = tokens[i++];
+        this.i++;
+        const name = this.tokens[this.i++];
         if (name?.type === 'number' && Number.isInteger(name.value)) expr = { kind: 'item', object: expr, key: { kind: 'literal', value: name.value } };
         else if (name?.type !== 'name') throw new SyntaxProblem(`expected a name after "${exprText(expr)}.", found ${describe(name)}`);
         else expr = { kind: 'attr', object: expr, name: name.value };
       } else if (isOp(t, '[')) {
-        i++;
-        expr = subscript(expr);
+        this.i++;
+        expr = this.subscript(expr);
       } else if (isOp(t, '(')) {
-        i++;
-        const { args, kwargs } = callArguments(exprText(expr));
+        this.i++;
+        const { args, kwargs } = this.callArguments(exprText(expr));
         expr = { kind: 'call', callee: expr, args, kwargs };
       } else return expr;
     }
   }
-  function subscript(object: Expr): Expr {
-    const part = (): Expr | null => (isOp(peek(), ':') || isOp(peek(), ']') ? null : conditional());
+
+  /** The inside of `[ ]` after `object`: a key or a slice (the `[` is consumed). */
+  subscript(object: Expr): Expr {
+    const part = (): Expr | null => (isOp(this.peek(), ':') || isOp(this.peek(), ']') ? null : this.conditional());
     const start = part();
-    if (isOp(peek(), ']')) {
-      i++;
+    if (isOp(this.peek(), ']')) {
+      this.i++;
       if (!start) throw new SyntaxProblem(`expected a key inside "[ ]" after "${exprText(object)}"`);
       return { kind: 'item', object, key: start };
     }
-    expectOp(':', `inside "[ ]" after "${exprText(object)}"`);
+    this.expectOp(':', `inside "[ ]" after "${exprText(object)}"`);
     const stop = part();
     let step: Expr | null = null;
-    if (isOp(peek(), ':')) {
-      i++;
+    if (isOp(this.peek(), ':')) {
+      this.i++;
       step = part();
     }
-    expectOp(']', `to close the slice of "${exprText(object)}"`);
+    this.expectOp(']', `to close the slice of "${exprText(object)}"`);
     return { kind: 'slice', object, start, stop, step };
   }
-  function callArguments(callee: string): { args: Expr[]; kwargs: [string, Expr][] } {
+
+  /** Positional and keyword arguments up to `)` (the `(` is consumed). */
+  callArguments(callee: string): { args: Expr[]; kwargs: [string, Expr][] } {
     const args: Expr[] = [];
     const kwargs: [string, Expr][] = [];
-    if (isOp(peek(), ')')) return i++, { args, kwargs };
+    if (isOp(this.peek(), ')')) return this.i++, { args, kwargs };
     for (;;) {
-      if (peek()?.type === 'name' && isOp(peek(1), '=')) {
-        const name = (tokens[i] as { value: string }).value;
-        i += 2;
-        kwargs.push([name, conditional()]);
+      if (this.peek()?.type === 'name' && isOp(this.peek(1), '=')) {
+        const name = (this.tokens[this.i] as { value: string }).value;
+        this.i += 2;
+        kwargs.push([name, this.conditional()]);
       } else {
         if (kwargs.length) throw new SyntaxProblem(`a positional argument follows a keyword argument in ${callee}(...)`);
-        args.push(conditional());
+        args.push(this.conditional());
       }
-      const t = tokens[i++];
+      const t = this.tokens[this.i++];
       if (isOp(t, ')')) return { args, kwargs };
       if (!isOp(t, ',')) throw new SyntaxProblem(`expected "," or ")" in the arguments of ${callee}(...), found ${describe(t)}`);
     }
   }
-
-  const expr = conditional();
-  if (i < tokens.length) throw new SyntaxProblem(`unexpected ${describe(tokens[i])} after the expression`);
-  return expr;
 }
 
 /** A dotted path (`params.a['b-c']`) when the expression is only names, attributes and constant keys. */

@@ -116,67 +116,14 @@ const DAY_MS = 86_400_000;
  * ```
  */
 export function templateScope(input: ScopeInput): TemplateScope {
-  const logical = PyDateTime.utc(input.logicalDate ?? input.interval.start);
-  const ds = logical.strftime('%Y-%m-%d');
-  const ts = logical.isoformat();
-  const prevDate = input.prevLogicalDate === undefined ? dateOfDs(input.prevDs) : input.prevLogicalDate && PyDateTime.utc(input.prevLogicalDate);
-  const nextDate = input.nextLogicalDate === undefined ? dateOfDs(input.nextDs) : input.nextLogicalDate && PyDateTime.utc(input.nextLogicalDate);
-  const prevDs = prevDate ? prevDate.strftime('%Y-%m-%d') : null;
-  const nextDs = nextDate ? nextDate.strftime('%Y-%m-%d') : null;
-  const yesterday = new PyDateTime(logical.instant - DAY_MS, logical.zone).strftime('%Y-%m-%d');
-  const tomorrow = new PyDateTime(logical.instant + DAY_MS, logical.zone).strftime('%Y-%m-%d');
+  const { logical, ds, ts, prevDate, nextDate, prevDs, nextDs, yesterday, tomorrow, start, end } = runDates(input);
   const dagId = input.dagId ?? 'dag';
   const runType = input.runType ?? 'scheduled';
   const runId = input.runId ?? `${runType}__${ts}`;
-  const start = PyDateTime.utc(input.interval.start);
-  const end = PyDateTime.utc(input.interval.end);
-  const success = input.prevSuccess ?? null;
-  const utcOrNull = (d: Date | null | undefined) => (d ? PyDateTime.utc(d) : null);
   const params = input.params ?? {};
   const task = input.task ?? { taskId: 'task' };
-  const dagRun = new Namespace(
-    'dag_run',
-    {
-      dag_id: dagId,
-      run_id: runId,
-      run_type: runType,
-      conf: input.conf ?? {},
-      logical_date: logical,
-      execution_date: logical,
-      data_interval_start: start,
-      data_interval_end: end,
-      external_trigger: runType === 'manual',
-    },
-    `<DagRun ${dagId} @ ${ts}: ${runId}, state:running, externally triggered: ${runType === 'manual' ? 'True' : 'False'}>`,
-  );
-  const xcomPull = new PyCallable('ti.xcom_pull', ([taskIdsArg, dagIdArg, keyArg], kwargs) => {
-    const taskIds = kwargs.task_ids ?? taskIdsArg;
-    const key = (kwargs.key ?? keyArg ?? 'return_value') as string;
-    const otherDag = kwargs.dag_id ?? dagIdArg;
-    const fallback = kwargs.default ?? null;
-    if (otherDag !== undefined && otherDag !== null && otherDag !== dagId) throw new Error(`ti.xcom_pull reads XComs of this DAG only, not of DAG "${String(otherDag)}"`);
-    if (typeof taskIds !== 'string' && !(Array.isArray(taskIds) && taskIds.every((t) => typeof t === 'string'))) {
-      throw new Error(`ti.xcom_pull needs task_ids, a task id or a list of them, found ${JSON.stringify(taskIds)}`);
-    }
-    if (!task.xcomPull) return Array.isArray(taskIds) ? taskIds.map(() => fallback) : fallback;
-    const value = task.xcomPull(taskIds, key);
-    if (Array.isArray(taskIds)) return (value as unknown[]).map((v) => v ?? fallback);
-    return value ?? fallback;
-  }, { usage: "ti.xcom_pull(task_ids='extract', key='return_value')" });
-  const ti = new Namespace(
-    'ti',
-    {
-      task_id: task.taskId,
-      dag_id: dagId,
-      run_id: runId,
-      try_number: task.tryNumber ?? 1,
-      map_index: -1,
-      execution_date: logical,
-      logical_date: logical,
-      xcom_pull: xcomPull,
-    },
-    `<TaskInstance: ${dagId}.${task.taskId} ${runId} [running]>`,
-  );
+  const dagRun = dagRunNamespace(input, { dagId, runId, runType, ts, logical, start, end });
+  const ti = taskInstanceNamespace(task, dagId, runId, logical);
   const kind = task.kind ?? 'python';
   return {
     ds,
@@ -198,11 +145,7 @@ export function templateScope(input: ScopeInput): TemplateScope {
     yesterday_ds_nodash: yesterday.replaceAll('-', ''),
     tomorrow_ds: tomorrow,
     tomorrow_ds_nodash: tomorrow.replaceAll('-', ''),
-    prev_data_interval_start_success: utcOrNull(success?.interval.start),
-    prev_data_interval_end_success: utcOrNull(success?.interval.end),
-    prev_start_date_success: utcOrNull(success?.startDate),
-    prev_end_date_success: utcOrNull(success?.endDate),
-    prev_execution_date_success: utcOrNull(success?.interval.start),
+    ...prevSuccessValues(input.prevSuccess ?? null),
     run_id: runId,
     dag: new Namespace('dag', { dag_id: dagId, timezone: input.timezone ?? 'UTC', params, owner: 'airflow' }, `<DAG: ${dagId}>`),
     dag_run: dagRun,
@@ -212,39 +155,151 @@ export function templateScope(input: ScopeInput): TemplateScope {
     task_instance_key_str: `${dagId}__${task.taskId}__${ds.replaceAll('-', '')}`,
     test_mode: input.testMode ?? false,
     params,
-    var: new Namespace('var', {
-      // Airflow's var.value is the Variable's stored text: a JSON value reads as its JSON text.
-      value: new Accessor('var.value', (key) => {
-        const value = input.variable(key);
-        return typeof value === 'string' || value === null || value === undefined ? value : JSON.stringify(value);
-      }),
-      json: new Accessor('var.json', (key) => {
-        const value = input.variable(key);
-        if (typeof value !== 'string') return value;
-        try {
-          return JSON.parse(value) as unknown;
-        } catch {
-          throw new Error(`the Variable "${key}" is not JSON: ${JSON.stringify(value.slice(0, 40))}`);
-        }
-      }),
-    }, '<var>'),
-    conn: new Accessor('conn', (connId) => {
-      if (!input.connection) throw new Error('connections are not available here');
-      const c = input.connection(connId);
-      return new Namespace(`conn.${connId}`, {
-        conn_id: connId,
-        conn_type: c.connType,
-        host: c.host,
-        port: c.port,
-        login: c.login,
-        password: c.password,
-        schema: c.schema,
-        extra: JSON.stringify(c.extra ?? {}),
-        extra_dejson: c.extra ?? {},
-      }, connId);
-    }),
+    var: variableNamespace(input),
+    conn: connectionAccessor(input),
     macros: MACROS,
   };
+}
+
+/** The dates of a run, as {@link templateScope} formats them. */
+interface RunDates {
+  logical: PyDateTime;
+  ds: string;
+  ts: string;
+  prevDate: PyDateTime | null;
+  nextDate: PyDateTime | null;
+  prevDs: string | null;
+  nextDs: string | null;
+  yesterday: string;
+  tomorrow: string;
+  start: PyDateTime;
+  end: PyDateTime;
+}
+
+/** The logical date, interval bounds, previous / next dates and yesterday / tomorrow of a run (all UTC). */
+function runDates(input: ScopeInput): RunDates {
+  const logical = PyDateTime.utc(input.logicalDate ?? input.interval.start);
+  const ds = logical.strftime('%Y-%m-%d');
+  const ts = logical.isoformat();
+  const prevDate = input.prevLogicalDate === undefined ? dateOfDs(input.prevDs) : input.prevLogicalDate && PyDateTime.utc(input.prevLogicalDate);
+  const nextDate = input.nextLogicalDate === undefined ? dateOfDs(input.nextDs) : input.nextLogicalDate && PyDateTime.utc(input.nextLogicalDate);
+  const prevDs = prevDate ? prevDate.strftime('%Y-%m-%d') : null;
+  const nextDs = nextDate ? nextDate.strftime('%Y-%m-%d') : null;
+  const yesterday = new PyDateTime(logical.instant - DAY_MS, logical.zone).strftime('%Y-%m-%d');
+  const tomorrow = new PyDateTime(logical.instant + DAY_MS, logical.zone).strftime('%Y-%m-%d');
+  const start = PyDateTime.utc(input.interval.start);
+  const end = PyDateTime.utc(input.interval.end);
+  return { logical, ds, ts, prevDate, nextDate, prevDs, nextDs, yesterday, tomorrow, start, end };
+}
+
+/** The `prev_*_success` values from the previous successful run (all null when it is unknown). */
+function prevSuccessValues(success: ScopeInput['prevSuccess'] | null) {
+  const utcOrNull = (d: Date | null | undefined) => (d ? PyDateTime.utc(d) : null);
+  return {
+    prev_data_interval_start_success: utcOrNull(success?.interval.start),
+    prev_data_interval_end_success: utcOrNull(success?.interval.end),
+    prev_start_date_success: utcOrNull(success?.startDate),
+    prev_end_date_success: utcOrNull(success?.endDate),
+    prev_execution_date_success: utcOrNull(success?.interval.start),
+  };
+}
+
+/** The `dag_run` namespace (Airflow's DagRun fields). */
+function dagRunNamespace(
+  input: ScopeInput,
+  run: { dagId: string; runId: string; runType: string; ts: string; logical: PyDateTime; start: PyDateTime; end: PyDateTime },
+): Namespace {
+  const { dagId, runId, runType, ts, logical, start, end } = run;
+  return new Namespace(
+    'dag_run',
+    {
+      dag_id: dagId,
+      run_id: runId,
+      run_type: runType,
+      conf: input.conf ?? {},
+      logical_date: logical,
+      execution_date: logical,
+      data_interval_start: start,
+      data_interval_end: end,
+      external_trigger: runType === 'manual',
+    },
+    `<DagRun ${dagId} @ ${ts}: ${runId}, state:running, externally triggered: ${runType === 'manual' ? 'True' : 'False'}>`,
+  );
+}
+
+/** `ti.xcom_pull(task_ids, dag_id, key, default)`: XComs of this DAG run, read through the task's `xcomPull`. */
+function xcomPullCallable(task: ScopeTask, dagId: string): PyCallable {
+  return new PyCallable('ti.xcom_pull', ([taskIdsArg, dagIdArg, keyArg], kwargs) => {
+    const taskIds = kwargs.task_ids ?? taskIdsArg;
+    const key = (kwargs.key ?? keyArg ?? 'return_value') as string;
+    const otherDag = kwargs.dag_id ?? dagIdArg;
+    const fallback = kwargs.default ?? null;
+    if (otherDag !== undefined && otherDag !== null && otherDag !== dagId) throw new Error(`ti.xcom_pull reads XComs of this DAG only, not of DAG "${String(otherDag)}"`);
+    if (typeof taskIds !== 'string' && !(Array.isArray(taskIds) && taskIds.every((t) => typeof t === 'string'))) {
+      throw new Error(`ti.xcom_pull needs task_ids, a task id or a list of them, found ${JSON.stringify(taskIds)}`);
+    }
+    if (!task.xcomPull) return Array.isArray(taskIds) ? taskIds.map(() => fallback) : fallback;
+    const value = task.xcomPull(taskIds, key);
+    if (Array.isArray(taskIds)) return (value as unknown[]).map((v) => v ?? fallback);
+    return value ?? fallback;
+  }, { usage: "ti.xcom_pull(task_ids='extract', key='return_value')" });
+}
+
+/** The `ti` / `task_instance` namespace (Airflow's TaskInstance fields and `xcom_pull`). */
+function taskInstanceNamespace(task: ScopeTask, dagId: string, runId: string, logical: PyDateTime): Namespace {
+  return new Namespace(
+    'ti',
+    {
+      task_id: task.taskId,
+      dag_id: dagId,
+      run_id: runId,
+      try_number: task.tryNumber ?? 1,
+      map_index: -1,
+      execution_date: logical,
+      logical_date: logical,
+      xcom_pull: xcomPullCallable(task, dagId),
+    },
+    `<TaskInstance: ${dagId}.${task.taskId} ${runId} [running]>`,
+  );
+}
+
+/** The `var` namespace: `var.value.KEY` (stored text) and `var.json.KEY` (parsed JSON). */
+function variableNamespace(input: ScopeInput): Namespace {
+  return new Namespace('var', {
+    // Airflow's var.value is the Variable's stored text: a JSON value reads as its JSON text.
+    value: new Accessor('var.value', (key) => {
+      const value = input.variable(key);
+      return typeof value === 'string' || value === null || value === undefined ? value : JSON.stringify(value);
+    }),
+    json: new Accessor('var.json', (key) => {
+      const value = input.variable(key);
+      if (typeof value !== 'string') return value;
+      try {
+        return JSON.parse(value) as unknown;
+      } catch {
+        throw new Error(`the Variable "${key}" is not JSON: ${JSON.stringify(value.slice(0, 40))}`);
+      }
+    }),
+  }, '<var>');
+}
+
+/** The `conn` accessor: `conn.ID.host` and the other Connection fields. */
+function connectionAccessor(input: ScopeInput): Accessor {
+  return new Accessor('conn', (connId) => {
+    if (!input.connection) throw new Error('connections are not available here');
+    const c = input.connection(connId);
+    return new Namespace(`conn.${connId}`, {
+      conn_id: connId,
+      conn_type: c.connType,
+      host: c.host,
+      port: c.port,
+      login: c.login,
+      password: c.password,
+      schema: c.schema,
+      extra: JSON.stringify(c.extra ?? {}),
+      extra_dejson: c.extra ?? {},
+    }, connId);
+  });
 }
 
 function dateOfDs(ds: string | null | undefined): PyDateTime | null {

@@ -122,65 +122,86 @@ async function verifyUnmasked(session: VerifySession, dag: Dag, env: RunEnvironm
     }
     putRuleResults(wanted, results, rules.findings, eventTables, forwardMs);
 
-    let windowState = forward.state;
-    let kept: KeptState | null = await ctx.keepChanged('after the window', ctx.compare(initial, windowState));
-    let serialRebuilt = forward.failures.length === 0;
-    /** The state the window leaves run once per interval in date order (re-runs that changed things are undone). */
-    const serialState = async (): Promise<DagRunResult | null> => {
-      if (serialRebuilt) return null;
-      serialRebuilt = true;
-      await ctx.keeper.release(kept);
-      kept = null;
-      await ctx.restore(options.fixtures);
-      const single = await forwardPass(ctx, intervals, initial, false);
-      if (single.broken) return single.broken;
-      windowState = single.state;
-      kept = await ctx.keepChanged('after the window', ctx.compare(initial, windowState));
-      return null;
-    };
+    const win = await serialWindow(ctx, options.fixtures, intervals, initial, forward);
     try {
-      if (wanted.has('replay')) put(await runReplay(ctx, intervals, forward, windowState, kept));
+      if (wanted.has('replay')) put(await runReplay(ctx, intervals, forward, win.state, win.kept!));
       if (wanted.has('atomicity')) put(await runAtomicity(ctx, intervals));
-      if (wanted.has('backfill-order')) {
-        const t2 = performance.now();
-        if (dependsOnPastTasks(dag).length > 0) {
-          put(result('backfill-order', 'not-applicable', `tasks ${dependsOnPastTasks(dag).join(', ')} have dependsOnPast, so the window can only run oldest first`, 0, [], 0));
-        } else {
-          const broken = await serialState();
-          if (broken) put(runBroken('backfill-order', broken, performance.now() - t2));
-          else {
-            const spec: OrderSpec = { order: options.order ?? 'backwards', seed: options.seed ?? randomSeed(), maxActiveRuns: 1 };
-            const outcome = await orderCheck(ctx, options.fixtures, intervals, windowState, kept!, spec);
-            const ms = performance.now() - t2;
-            const seed = spec.order === 'shuffle' ? spec.seed : undefined;
-            if (outcome.broken) put({ ...runBroken('backfill-order', outcome.broken, ms), ...(seed !== undefined ? { seed } : {}) });
-            else {
-              const summary = outcome.failure
-                ? `the window run ${outcome.description} differs from the window run in date order`
-                : `the window run ${outcome.description} from the fixtures left the same tables and objects as in date order`;
-              put(result('backfill-order', outcome.failure ? 'fail' : 'pass', summary, 1, outcome.failure ? [outcome.failure] : [], ms, seed));
-            }
-            log(`backfill order: ${outcome.failure || outcome.broken ? 'FAIL' : 'pass'}`);
-          }
-        }
-      }
-      if (wanted.has('concurrency')) {
-        const t3 = performance.now();
-        const why = concurrencyNotApplicable(dag, intervals, maxActiveRuns, options.maxActiveRuns !== undefined);
-        if (why) put(result('concurrency', 'not-applicable', why, 0, [], 0));
-        else {
-          const broken = await serialState();
-          if (broken) put(runBroken('concurrency', broken, performance.now() - t3));
-          else put(await runConcurrency(ctx, options.fixtures, intervals, windowState, kept!, maxActiveRuns, t3));
-        }
-      }
+      if (wanted.has('backfill-order')) put(await runBackfillOrder(ctx, dag, options, intervals, win));
+      if (wanted.has('concurrency')) put(await runConcurrencyCheck(ctx, dag, options, intervals, maxActiveRuns, win));
     } finally {
-      await ctx.keeper.release(kept);
+      await ctx.keeper.release(win.kept);
     }
     return finish(dag.id, intervals, wanted, results, ctx, started);
   } finally {
     await ctx.keeper.dispose();
   }
+}
+
+/** The state the window leaves run once per interval in date order, and the keeper's copy of it. */
+interface SerialWindow {
+  state: StateFingerprint;
+  kept: KeptState | null;
+  /** Make `state` the serial one (re-runs that changed things are undone); a broken run, or null. */
+  rebuild: () => Promise<DagRunResult | null>;
+}
+
+/** The window state after the forward pass, kept; rebuilt from the fixtures at most once, when a re-run changed things. */
+async function serialWindow(ctx: VerifyContext, fixtures: Snapshot | null, intervals: DataInterval[], initial: StateFingerprint, forward: ForwardPass): Promise<SerialWindow> {
+  let serialRebuilt = forward.failures.length === 0;
+  const win: SerialWindow = {
+    state: forward.state,
+    kept: await ctx.keepChanged('after the window', ctx.compare(initial, forward.state)),
+    rebuild: async () => {
+      if (serialRebuilt) return null;
+      serialRebuilt = true;
+      await ctx.keeper.release(win.kept);
+      win.kept = null;
+      await ctx.restore(fixtures);
+      const single = await forwardPass(ctx, intervals, initial, false);
+      if (single.broken) return single.broken;
+      win.state = single.state;
+      win.kept = await ctx.keepChanged('after the window', ctx.compare(initial, win.state));
+      return null;
+    },
+  };
+  return win;
+}
+
+/** Check 2 (backfill order): the window run from the fixtures backwards or shuffled must leave the serial state. */
+async function runBackfillOrder(ctx: VerifyContext, dag: Dag, options: VerifyDagOptions, intervals: DataInterval[], win: SerialWindow): Promise<CheckResult> {
+  const t2 = performance.now();
+  if (dependsOnPastTasks(dag).length > 0) {
+    return result('backfill-order', 'not-applicable', `tasks ${dependsOnPastTasks(dag).join(', ')} have dependsOnPast, so the window can only run oldest first`, 0, [], 0);
+  }
+  const broken = await win.rebuild();
+  if (broken) return runBroken('backfill-order', broken, performance.now() - t2);
+  const spec: OrderSpec = { order: options.order ?? 'backwards', seed: options.seed ?? randomSeed(), maxActiveRuns: 1 };
+  const outcome = await orderCheck(ctx, options.fixtures, intervals, win.state, win.kept!, spec);
+  const ms = performance.now() - t2;
+  const seed = spec.order === 'shuffle' ? spec.seed : undefined;
+  ctx.log(`backfill order: ${outcome.failure || outcome.broken ? 'FAIL' : 'pass'}`);
+  if (outcome.broken) return { ...runBroken('backfill-order', outcome.broken, ms), ...(seed !== undefined ? { seed } : {}) };
+  const summary = outcome.failure
+    ? `the window run ${outcome.description} differs from the window run in date order`
+    : `the window run ${outcome.description} from the fixtures left the same tables and objects as in date order`;
+  return result('backfill-order', outcome.failure ? 'fail' : 'pass', summary, 1, outcome.failure ? [outcome.failure] : [], ms, seed);
+}
+
+/** Check 2b (concurrency), when it applies: the window run several intervals at once must leave the serial state. */
+async function runConcurrencyCheck(
+  ctx: VerifyContext,
+  dag: Dag,
+  options: VerifyDagOptions,
+  intervals: DataInterval[],
+  maxActiveRuns: number,
+  win: SerialWindow,
+): Promise<CheckResult> {
+  const t3 = performance.now();
+  const why = concurrencyNotApplicable(dag, intervals, maxActiveRuns, options.maxActiveRuns !== undefined);
+  if (why) return result('concurrency', 'not-applicable', why, 0, [], 0);
+  const broken = await win.rebuild();
+  if (broken) return runBroken('concurrency', broken, performance.now() - t3);
+  return runConcurrency(ctx, options.fixtures, intervals, win.state, win.kept!, maxActiveRuns, t3);
 }
 
 /** Check 1's result: a fail when a re-run changed something, not run when the pass broke before every interval was re-run. */
