@@ -48,11 +48,6 @@ export interface InstanceOutcome {
   skip: string[];
 }
 
-/** `dag.task` or `dag.task[2]` for a mapped instance, in logs and messages. */
-export function instanceLabel(taskId: string, mapIndex: number): string {
-  return mapIndex < 0 ? taskId : `${taskId}[${mapIndex}]`;
-}
-
 /** Set a task instance's state and tell the observer. */
 export function setTaskState(shared: RunShared, result: TaskInstanceResult, state: TaskState, error?: string): void {
   result.state = state;
