@@ -342,9 +342,8 @@ function finish(dagId: string, intervals: DataInterval[], wanted: Set<CheckId>, 
 
 /**
  * Check 6 from the runs: each data-check task of each run passed, failed, or never ran (its
- * upstream failed, it was never scheduled): a check task that did not run is no evidence, so it is
- * never counted as passed. A check task skipped on purpose (a branch not taken, a short-circuit,
- * SkipError) is not counted either way: the DAG decided that check does not apply to that run.
+ * upstream failed, it was skipped): a check task that did not run is no evidence, so it is never
+ * counted as passed.
  */
 function dataChecksResult(ctx: VerifyContext, counted: readonly VerifyRun[], keyPart: CheckResult | undefined): CheckResult {
   const checkTasks = [...(ctx.dag?.tasks.keys() ?? [])].filter((id) => ctx.isDataCheck(id));
@@ -353,8 +352,7 @@ function dataChecksResult(ctx: VerifyContext, counted: readonly VerifyRun[], key
   );
   const passed = instances.filter((i) => i.state === 'success');
   const failedChecks = instances.filter((i) => i.state === 'failed');
-  const skipped = instances.filter((i) => i.state === 'skipped');
-  const notRun = instances.filter((i) => i.state !== 'success' && i.state !== 'failed' && i.state !== 'skipped');
+  const notRun = instances.filter((i) => i.state !== 'success' && i.state !== 'failed');
   const failures: CheckFailure[] = [
     ...failedChecks.map(({ r, taskId, error }) => ({ interval: r.run.interval, taskId, message: `data check ${taskId} failed on ${intervalLabel(r.run.interval)} (${r.step}): ${error ?? 'no error message'}` })),
     ...(keyPart?.failures ?? []),
@@ -364,7 +362,6 @@ function dataChecksResult(ctx: VerifyContext, counted: readonly VerifyRun[], key
   const parts = [
     passed.length > 0 ? `${plural(passed.length, 'data-check task run')} passed` : '',
     notRun.length > 0 ? `${notRunSummary(notRun)}` : '',
-    skipped.length > 0 ? `${plural(skipped.length, 'data-check task run')} skipped by the DAG (a branch not taken, a short-circuit or SkipError)` : '',
     keyChecks > 0 && (keyPart?.failures.length ?? 0) === 0 ? `declared keys unique after ${plural(keyChecks, 'run')}` : '',
   ].filter(Boolean);
   if (failures.length > 0) return result('data-checks', 'fail', [`${failures.length} data check(s) failed`, ...parts.slice(1)].join('; '), checked, failures, 0);
@@ -373,7 +370,6 @@ function dataChecksResult(ctx: VerifyContext, counted: readonly VerifyRun[], key
     if (checkTasks.length === 0) {
       return result('data-checks', 'not-applicable', 'the DAG has no data-check task (columnCheck, tableCheck, *_check) and writes no table with declared keys (verify.keys)', 0, [], 0);
     }
-    if (skipped.length > 0) return result('data-checks', 'not-applicable', parts.join('; '), 0, [], 0);
     return result('data-checks', 'not-run', 'no run reached a data check', 0, [], 0);
   }
   return result('data-checks', 'pass', parts.join('; '), checked, [], 0);
