@@ -94,7 +94,7 @@ describe('dagbox dags backfill --verify with maxActiveRuns above 1', () => {
   const runIn = (...args: string[]) => dagbox([...args, '--services', servicesFlag], { cwd: multi.dir });
 
   it("replays the window the DAG's maxActiveRuns at once by default and fails on a shared staging table", async () => {
-    const r = await runIn('dags', 'backfill', 'shared_stage', '-s', '2021-02-05', '-e', '2021-02-08', '--verify');
+    const r = await runIn('dags', 'backfill', 'shared_stage', '-s', '2021-02-05', '-e', '2021-02-07', '--verify');
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toMatch(/verifying 3 interval\(s\) .*3 runs at once/);
     expect(r.stdout).toMatch(/✘ concurrent runs/);
