@@ -58,12 +58,17 @@ export function createS3ClientFor(target: S3Target, overrides: S3ClientConfig = 
   });
 }
 
+// Only the SDK's own sentences are warnings: a failed command is also logged as an object
+// ({ commandName, error, ... }) by the SDK's logger middleware, and its caller gets the error anyway.
+const sdkWarning = (...args: unknown[]) => {
+  if (args.every((a) => typeof a === 'string')) routeWarning('AWS SDK (S3)', args.join(' '));
+};
 const sdkLogger = {
   trace: () => {},
   debug: () => {},
   info: () => {},
-  warn: (...args: unknown[]) => routeWarning('AWS SDK (S3)', args.map(String).join(' ')),
-  error: (...args: unknown[]) => routeWarning('AWS SDK (S3)', args.map(String).join(' ')),
+  warn: sdkWarning,
+  error: sdkWarning,
 };
 
 /** Deletes every object in `bucket` (one by one: DeleteObjects needs Content-MD5, which not every local server takes), then the bucket. */
