@@ -60,7 +60,7 @@ function storedRuns(): StoredRun[] {
 
 /** Start a backfill, wait until the held interval's task runs, send `signal`, and resolve with how it ended. */
 async function backfillStoppedAt(signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
-  const child = spawn(process.execPath, [join(repoRoot, 'bin/dagbox.js'), 'dags', 'backfill', 'held', '-s', '2021-02-01', '-e', '2021-02-06', '--services', services], {
+  const child = spawn(process.execPath, [join(repoRoot, 'bin/dagbox.js'), 'dags', 'backfill', 'held', '-s', '2021-02-01', '-e', '2021-02-05', '--services', services], {
     cwd: project.dir,
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -102,9 +102,9 @@ describe('a stop signal during dags backfill', () => {
 
   it('lets the next backfill resume at the interrupted interval', async () => {
     rmSync(join(project.dir, 'hold-2021-02-03'));
-    const next = await dagbox(['dags', 'backfill', 'held', '-s', '2021-02-01', '-e', '2021-02-06', '--services', services], { cwd: project.dir });
+    const next = await dagbox(['dags', 'backfill', 'held', '-s', '2021-02-01', '-e', '2021-02-05', '--services', services], { cwd: project.dir });
     expect(next.code, next.stderr).toBe(0);
-    expect(next.stdout).toMatch(/held: 3 interval\(s\) with logical date in \[2021-02-01, 2021-02-06\) \(END excluded\); 2 skipped because they already ran/);
+    expect(next.stdout).toMatch(/held: 3 interval\(s\) with logical date in \[2021-02-01, 2021-02-05\] \(END included\); 2 skipped because they already ran/);
     expect(next.stdout).toContain('2021-02-03, 2021-02-04, 2021-02-05');
     const latest = new Map(storedRuns().map((r) => [r.interval.start.slice(0, 10), r.state]));
     expect([...latest.values()]).toEqual(['success', 'success', 'success', 'success', 'success']);

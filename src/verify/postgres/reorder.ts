@@ -7,7 +7,7 @@ import { pgTableName, quotePgIdent } from '../../sql/identifiers.ts';
  * `ORDER BY` and order-dependent aggregates then give another answer, as they may on Redshift,
  * whose slices return rows in no fixed order. Returns false (and changes nothing) for a table it
  * must not rewrite: one a foreign key points at or with triggers (a DELETE would cascade or fire
- * them), or with generated columns.
+ * them; dagbox's own write-tracking trigger only marks the table written), or with generated columns.
  */
 export async function reversePostgresTable(pool: Pool, schema: string, table: string): Promise<boolean> {
   const name = pgTableName(schema, table);
@@ -15,7 +15,7 @@ export async function reversePostgresTable(pool: Pool, schema: string, table: st
   try {
     const { rows } = await client.query<{ blocked: boolean; columns: string[] | null }>(
       `SELECT EXISTS (SELECT 1 FROM pg_constraint WHERE confrelid = c.oid)
-           OR EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = c.oid AND NOT tgisinternal)
+           OR EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = c.oid AND NOT tgisinternal AND tgname <> 'dgbx_track_writes')
            OR EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped AND (attgenerated <> '' OR attidentity = 'a')) AS blocked,
               (SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped) AS columns
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
