@@ -8,6 +8,7 @@ import { resolveBucket } from './operator-support.ts';
 import type { SqlParameters } from '../template/sql-template.ts';
 import { withSqlTarget } from './sql-target.ts';
 import { underProbe } from '../shared/wall-clock.ts';
+import { clockDuration } from '../shared/ms.ts';
 
 /** Arguments every sensor takes (Airflow's BaseSensorOperator). */
 export interface SensorArgs {
@@ -81,13 +82,13 @@ async function runSensor<A extends SensorArgs>(ctx: TaskContext, a: A, poke: (ct
     }
     const done = typeof result === 'object' && result !== null ? result.isDone : Boolean(result);
     if (done) {
-      if (n > LOGGED_POKES) ctx.log.info(`Poked ${n} times over ${human(waitedMs)} of simulated time`);
+      if (n > LOGGED_POKES) ctx.log.info(`Poked ${n} times over ${clockDuration(waitedMs)} of simulated time`);
       ctx.log.info('Success criteria met. Exiting.');
       return typeof result === 'object' && result !== null ? result.xcomValue : undefined;
     }
     if (elapsed() > timeout) {
       const message = `Sensor has timed out; run duration of ${elapsed()} seconds exceeds the specified timeout of ${timeout}.`;
-      if (n > LOGGED_POKES) ctx.log.info(`Poked ${n} times over ${human(waitedMs)}`);
+      if (n > LOGGED_POKES) ctx.log.info(`Poked ${n} times over ${clockDuration(waitedMs)}`);
       if (a.softFail) throw new SkipError(message);
       throw new SensorTimeoutError(message);
     }
@@ -95,7 +96,7 @@ async function runSensor<A extends SensorArgs>(ctx: TaskContext, a: A, poke: (ct
     const next = nextPokeSeconds(ctx, a, interval, timeout, maxWait, startedAt, elapsed(), mode === 'reschedule' ? 1 : n);
     if (n <= LOGGED_POKES) {
       const until = new Date(ctx.now().getTime() + next * 1000).toISOString();
-      ctx.log.info(`Poke ${n}: not yet; ${mode === 'reschedule' ? 'rescheduled' : 'sleeping'} ${human(next * 1000)} until ${until} (on the run's clock)`);
+      ctx.log.info(`Poke ${n}: not yet; ${mode === 'reschedule' ? 'rescheduled' : 'sleeping'} ${clockDuration(next * 1000)} until ${until} (on the run's clock)`);
     }
     waitedMs += next * 1000;
     await ctx.sleep(next * 1000, { reschedule: mode === 'reschedule' });
@@ -123,17 +124,6 @@ function seconds(value: Duration | undefined, fallback: number, ctx: TaskContext
   }
 }
 
-function human(ms: number): string {
-  const parts: string[] = [];
-  let rest = Math.round(ms / 1000);
-  for (const [unit, size] of [['d', 86_400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
-    if (rest >= size) {
-      parts.push(`${Math.floor(rest / size)}${unit}`);
-      rest %= size;
-    }
-  }
-  return parts.join('') || '0s';
-}
 
 /** Arguments of {@link s3KeySensor} (Airflow's S3KeySensor). */
 export interface S3KeySensorArgs extends SensorArgs {

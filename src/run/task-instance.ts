@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TaskCallback, TaskContext, TaskState } from '../dag/types.ts';
 import { errorMessage } from '../shared/errors.ts';
+import { clockDuration } from '../shared/ms.ts';
 import { renderParts, type TemplateScope } from '../template/index.ts';
 import { openTryWarehouse, type TryWarehouse } from '../warehouse/warehouse-pool.ts';
 import type { TaskPlan } from './plan.ts';
@@ -117,7 +118,7 @@ export async function runTaskInstance(
     if (!final) {
       setTaskState(shared, result, 'up_for_retry', result.error);
       if (mode.callbacks) await runCallback('onRetry', plan.args.onRetry, outcome.ctx, log, outcome.error);
-      log.write('info', `Retrying in ${formatMs(plan.retryDelayMs)} (retryDelay, on the run's clock)`);
+      log.write('info', `Retrying in ${clockDuration(plan.retryDelayMs)} (retryDelay, on the run's clock)`);
       await clock.sleep(plan.retryDelayMs);
       continue;
     }
@@ -402,16 +403,3 @@ function formatSeconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(3))}s`;
 }
 
-/** A duration for people: `300ms`, `5m`, `1h`, `1h30m`. */
-export function formatMs(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
-  const parts: string[] = [];
-  let rest = Math.round(ms / 1000);
-  for (const [unit, size] of [['d', 86_400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
-    if (rest >= size) {
-      parts.push(`${Math.floor(rest / size)}${unit}`);
-      rest %= size;
-    }
-  }
-  return parts.join('');
-}

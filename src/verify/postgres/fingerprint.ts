@@ -30,17 +30,22 @@ export async function fingerprintPgTables(pool: Pool, tables: readonly PgTable[]
   const byIndex = new Map(rows.map((r) => [r.i, r]));
   return tables.map((t, i) => {
     const r = byIndex.get(i)!;
-    const id = tableId(t);
-    return {
-      ...id,
-      name: displayName(id),
-      columns: t.columns.map(({ name, type, family, generated }) => ({ name, type, family, generated })),
-      primaryKey: t.primaryKey,
-      ignored: ignoredOf(t, settings),
-      rows: Number(r.n),
-      hash: r.h,
-    };
+    return fingerprintOf(t, settings, { rows: Number(r.n), hash: r.h });
   });
+}
+
+/** The fingerprint of a table whose row count and content hash are known. */
+export function fingerprintOf(t: PgTable, settings: TableSettings, known: { rows: number; hash: string }): TableFingerprint {
+  const id = tableId(t);
+  return {
+    ...id,
+    name: displayName(id),
+    columns: t.columns.map(({ name, type, family, generated }) => ({ name, type, family, generated })),
+    primaryKey: t.primaryKey,
+    ignored: ignoredOf(t, settings),
+    rows: known.rows,
+    hash: known.hash,
+  };
 }
 
 /** `server_version_num` of the warehouse. */

@@ -1,9 +1,9 @@
 import type { Pool } from 'pg';
 import { pgTableName, quotePgIdent } from '../../sql/identifiers.ts';
-import { displayName, type TableSettings } from '../settings.ts';
+import type { TableSettings } from '../settings.ts';
 import type { TableFingerprint } from '../types.ts';
 import { listPgTables, type PgTable } from './catalog.ts';
-import { fingerprintPgTables, ignoredOf, tableId } from './fingerprint.ts';
+import { fingerprintOf, fingerprintPgTables, ignoredOf, tableId } from './fingerprint.ts';
 
 /** dagbox's own schema in the warehouse for write tracking (never fingerprinted: `dgbx_` prefix). */
 const SCHEMA = 'dgbx_track';
@@ -79,7 +79,7 @@ export async function fingerprintPostgresTracked(pool: Pool, settings: TableSett
   for (const t of tables) {
     const key = keyOf(t, states.get(`${t.schema}.${t.table}`));
     const hit = key ? cache.get(key) : undefined;
-    if (hit) known.push(fingerprintFrom(t, settings, hit));
+    if (hit) known.push(fingerprintOf(t, settings, hit));
     else toHash.push(t);
   }
   if (toHash.length === 0) return order(tables, known);
@@ -139,19 +139,6 @@ async function installTracking(pool: Pool, tables: readonly PgTable[]): Promise<
   } finally {
     client.release();
   }
-}
-
-function fingerprintFrom(t: PgTable, settings: TableSettings, known: { rows: number; hash: string }): TableFingerprint {
-  const id = tableId(t);
-  return {
-    ...id,
-    name: displayName(id),
-    columns: t.columns.map(({ name, type, family, generated }) => ({ name, type, family, generated })),
-    primaryKey: t.primaryKey,
-    ignored: ignoredOf(t, settings),
-    rows: known.rows,
-    hash: known.hash,
-  };
 }
 
 function order(tables: readonly PgTable[], prints: TableFingerprint[]): TableFingerprint[] {
