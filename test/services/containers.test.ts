@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { ImageMissingError, runContainer } from '../../src/services/container-run.ts';
 import { prepareContainers } from '../../src/services/container-session.ts';
 import { BUILD_COMMAND } from '../../src/services/images.ts';
+import { reapStale } from '../../src/services/ownership.ts';
 import { containersOwnedBy } from '../helpers/providers.ts';
 import {
   BACKENDS,
@@ -126,7 +127,12 @@ describe('containers provider', () => {
         });
         void exited.then(() => reject(new Error(`the child session ended before it was ready: ${out}`)));
       });
-      return { child, stateDir, exited, containers: ready.containers, cleanup: () => rmSync(stateDir, { recursive: true, force: true }) };
+      // A child killed with SIGKILL leaves its local servers' dirs: the next session in its state dir reaps them.
+      const cleanup = async () => {
+        await reapStale(stateDir);
+        rmSync(stateDir, { recursive: true, force: true });
+      };
+      return { child, stateDir, exited, containers: ready.containers, cleanup };
     }
 
     it.skipIf(!runtime.ok)(`leaves containers after kill -9, which the next start removes${needsRuntime}`, { timeout: 300_000 }, async () => {
@@ -141,7 +147,7 @@ describe('containers provider', () => {
         expect(await containersOwnedBy(run.child.pid as number)).toEqual([]);
         expect(lines.join('\n')).toMatch(new RegExp(`removed 1 container\\(s\\) of session [0-9a-f]{8} \\(pid ${run.child.pid}\\), which ended without stopping them`));
       } finally {
-        run.cleanup();
+        await run.cleanup();
       }
     });
 
@@ -153,7 +159,7 @@ describe('containers provider', () => {
         await run.exited;
         expect(await containersOwnedBy(run.child.pid as number)).toEqual([]);
       } finally {
-        run.cleanup();
+        await run.cleanup();
       }
     });
 
@@ -164,7 +170,7 @@ describe('containers provider', () => {
         expect(run.containers).toHaveLength(1);
         expect(await containersOwnedBy(run.child.pid as number)).toEqual([]);
       } finally {
-        run.cleanup();
+        await run.cleanup();
       }
     });
   });
