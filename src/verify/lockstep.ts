@@ -2,8 +2,12 @@ import type { Pool as MysqlPool, PoolConnection } from 'mysql2/promise';
 import type { Pool as PgPool, PoolClient } from 'pg';
 import type { TaskContext } from '../dag/types.ts';
 
-/** How long the run whose turn it is may take to send its next statement before the next run goes. */
-const TURN_GUARD_MS = 100;
+/**
+ * How long the run whose turn it is may take to send its next statement before the next run goes.
+ * Far above a statement's round trip even on loaded cores, so that the interleaving (and so the
+ * verdict) does not depend on the machine's speed; only a run blocked on another's lock waits it out.
+ */
+const TURN_GUARD_MS = 1_000;
 
 /**
  * Interleaves the SQL of overlapping runs statement by statement: run A sends one, then run B,
